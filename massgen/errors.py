@@ -1,0 +1,117 @@
+"""Exceptions a user may see, each with a message meant for people.
+
+    MassGenError
+    ├── ConfigError                  the config cannot run (carries diagnostics)
+    ├── MissingAPIKeyError           no key in the config nor in the env vars the catalog names
+    ├── MissingExtraError            an optional backend used without its pip extra
+    └── BackendError                 talking to a provider failed
+        ├── AuthenticationError      401 / 403
+        ├── BadRequestError          400 / 404 / 422 (never retried)
+        ├── RateLimitError           429 (retried)
+        ├── ProviderError            5xx, 408, 409, an ``error`` event inside a stream
+        ├── TimeoutError_            connect / read / total timeout
+        └── StreamError              a stream that broke, ended early or carried malformed events
+
+Messages never contain API keys: ``redact`` is applied to anything that came from a request.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+
+class MassGenError(Exception):
+    """Base of every error meant for the user."""
+
+
+class ConfigError(MassGenError):
+    def __init__(self, message: str, diagnostics: list[Any] | None = None) -> None:
+        super().__init__(message)
+        self.diagnostics = diagnostics or []
+
+
+class MissingAPIKeyError(MassGenError):
+    def __init__(self, backend: str, env_vars: list[str]) -> None:
+        names = " or ".join(env_vars) if env_vars else "api_key in the config"
+        super().__init__(f"backend {backend!r} needs an API key: set {names} (or api_key in the config)")
+        self.backend = backend
+        self.env_vars = env_vars
+
+
+class MissingExtraError(MassGenError):
+    def __init__(self, backend: str, extra: str, module: str) -> None:
+        super().__init__(
+            f"backend {backend!r} needs the optional package {module!r}: pip install 'massgen[{extra}]'"
+        )
+        self.extra = extra
+
+
+class BackendError(MassGenError):
+    """A provider call failed. ``retryable`` says whether trying again could help."""
+
+    retryable = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        request_id: str | None = None,
+        provider: str | None = None,
+    ) -> None:
+        super().__init__(redact(message))
+        self.message = redact(message)
+        self.status = status
+        self.request_id = request_id
+        self.provider = provider
+
+    def __str__(self) -> str:
+        parts = [self.message]
+        if self.status is not None:
+            parts.append(f"(HTTP {self.status})")
+        if self.request_id:
+            parts.append(f"[request id {self.request_id}]")
+        return " ".join(parts)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self)!r})"
+
+
+class AuthenticationError(BackendError):
+    pass
+
+
+class BadRequestError(BackendError):
+    pass
+
+
+class RateLimitError(BackendError):
+    retryable = True
+
+
+class ProviderError(BackendError):
+    retryable = True
+
+
+class TimeoutError_(BackendError):
+    retryable = True
+
+
+class StreamError(BackendError):
+    pass
+
+
+_SECRET_PATTERNS = [
+    re.compile(r"sk-[A-Za-z0-9_\-]{8,}"),
+    re.compile(r"(?i)(api[-_]?key|authorization|x-api-key|x-goog-api-key)([\"']?\s*[:=]\s*[\"']?)(Bearer\s+)?[^\s\"',}]+"),
+]
+
+
+def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
+    """Remove anything that looks like an API key, plus the given known secrets."""
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    text = _SECRET_PATTERNS[0].sub("sk-***", text)
+    return _SECRET_PATTERNS[1].sub(lambda m: f"{m.group(1)}{m.group(2)}***", text)

@@ -1,0 +1,21 @@
+"""Where the data folders are: inside the installed wheel, or at the repository root in a checkout."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+@cache
+def data_dir(name: str) -> Path:
+    """Return the folder ``capabilities``, ``schema`` or ``templates``.
+
+    A wheel carries them as ``massgen/_data/<name>`` (copied by setup.py); an editable install or a plain
+    checkout reads them from the repository root beside the package.
+    """
+    for candidate in (_PACKAGE / "_data" / name, _PACKAGE.parent / name):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(f"massgen data folder {name!r} is missing from this installation")
