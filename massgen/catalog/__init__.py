@@ -1,0 +1,26 @@
+"""The capability catalog: backends and provider presets as data (capabilities/*.yaml)."""
+
+from .loader import ENV_VAR, CatalogError, catalog_dirs, load_catalog
+from .model import (
+    CAPABILITIES,
+    CAPABILITY_VALUES,
+    TOOL_FLAG_VALUES,
+    TOOL_FLAGS,
+    BackendDef,
+    Catalog,
+    ProviderDef,
+)
+
+__all__ = [
+    "CAPABILITIES",
+    "CAPABILITY_VALUES",
+    "ENV_VAR",
+    "TOOL_FLAGS",
+    "TOOL_FLAG_VALUES",
+    "BackendDef",
+    "Catalog",
+    "CatalogError",
+    "ProviderDef",
+    "catalog_dirs",
+    "load_catalog",
+]

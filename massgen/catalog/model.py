@@ -1,0 +1,116 @@
+"""The catalog as Python objects: what each backend and provider preset is, read from capabilities/."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+# Support-matrix cells (capabilities:) and backend-level tool flags (tool_flags:).
+CAPABILITY_VALUES = ("builtin", "mcp", "none", "varies", "limited")
+TOOL_FLAG_VALUES = ("supported", "unsupported", "not_applicable", "varies")
+CAPABILITIES = ("web_search", "code_execution", "file_ops", "mcp")
+TOOL_FLAGS = ("enable_web_search", "enable_code_execution", "enable_code_interpreter")
+
+
+@dataclass(slots=True)
+class BackendDef:
+    """One backend type (``capabilities/backends/<type>.yaml``).
+
+    ``parameters`` is the merged set: the shared groups it names, then its own entries, each a JSON
+    Schema fragment. ``data`` keeps the whole file for consumers with their own blocks (``docs``,
+    ``request``).
+    """
+
+    type: str
+    title: str
+    protocol: str
+    source: str
+    api_key_env: list[str] = field(default_factory=list)
+    api_key_required: bool = True
+    base_url: str | None = None
+    base_url_env: str | None = None
+    base_url_required: bool = False
+    default_port: int | None = None
+    models: list[str] = field(default_factory=list)
+    model_patterns: list[str] = field(default_factory=list)
+    capabilities: dict[str, str] = field(default_factory=dict)
+    tool_flags: dict[str, str] = field(default_factory=dict)
+    hints: dict[str, str] = field(default_factory=dict)
+    parameters: dict[str, dict[str, Any]] = field(default_factory=dict)
+    extra: str | None = None
+    request: dict[str, Any] = field(default_factory=dict)
+    docs: dict[str, Any] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def matches_model(self, model: str) -> bool:
+        lowered = model.lower()
+        return lowered in self.models or any(re.search(p, lowered) for p in self.model_patterns)
+
+
+@dataclass(slots=True)
+class ProviderDef:
+    """An OpenAI-compatible provider preset (``capabilities/providers/<name>.yaml``).
+
+    Usable as ``type: chatcompletion`` with a ``base_url`` that matches ``url_match``, or as the
+    shorthand ``type: <name>`` (or one of ``aliases``). ``backend`` is the backend type it runs on.
+    """
+
+    name: str
+    title: str
+    source: str
+    backend: str = "chatcompletion"
+    base_url: str | None = None
+    url_match: list[str] = field(default_factory=list)
+    api_key_env: list[str] = field(default_factory=list)
+    aliases: list[str] = field(default_factory=list)
+    models: list[str] = field(default_factory=list)
+    tool_flags: dict[str, str] = field(default_factory=dict)
+    request: dict[str, Any] = field(default_factory=dict)
+    docs: dict[str, Any] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def matches_url(self, base_url: str) -> bool:
+        host = base_url.lower()
+        return any(fragment in host for fragment in self.url_match)
+
+
+@dataclass(slots=True)
+class Catalog:
+    backends: dict[str, BackendDef]
+    providers: dict[str, ProviderDef]
+    definitions: dict[str, Any] = field(default_factory=dict)
+    groups: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def provider(self, name: str) -> ProviderDef | None:
+        """A preset by its name or one of its aliases."""
+        if name in self.providers:
+            return self.providers[name]
+        return next((p for p in self.providers.values() if name in p.aliases), None)
+
+    def resolve_type(self, type_name: str) -> tuple[BackendDef, ProviderDef | None] | None:
+        """``claude`` → (claude, None); ``cerebras`` → (chatcompletion, cerebras); unknown → None."""
+        if type_name in self.backends:
+            return self.backends[type_name], None
+        preset = self.provider(type_name)
+        if preset is None or preset.backend not in self.backends:
+            return None
+        return self.backends[preset.backend], preset
+
+    def provider_for_url(self, base_url: str) -> ProviderDef | None:
+        return next((p for p in self.providers.values() if p.matches_url(base_url)), None)
+
+    def infer_backend(self, model: str) -> BackendDef | None:
+        """The backend a bare model name belongs to (exact names first, then patterns)."""
+        lowered = model.lower()
+        for backend in self.backends.values():
+            if lowered in backend.models and backend.model_patterns:
+                return backend
+        return next((b for b in self.backends.values() if b.model_patterns and b.matches_model(model)), None)
+
+    def type_names(self) -> list[str]:
+        """Every name ``type:`` accepts: backend types, then preset names and aliases."""
+        names = list(self.backends)
+        for preset in self.providers.values():
+            names.extend([preset.name, *preset.aliases])
+        return names

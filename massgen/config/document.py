@@ -1,0 +1,143 @@
+"""YAML with positions: plain Python data plus the place of every key and value, by JSON pointer.
+
+ruamel.yaml composes the node tree (which carries marks); we build plain data from it ourselves so
+that duplicate keys, anchors and merge keys are seen, and every value can be traced back to its line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..diagnostics import Diagnostic, Severity
+
+# (line, column, end_line, end_column), 1-based
+Span = tuple[int, int, int, int]
+
+
+def pointer(parts: tuple[str | int, ...]) -> str:
+    """RFC 6901 JSON pointer of a path."""
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+@dataclass(slots=True)
+class Document:
+    filename: str
+    data: Any
+    lines: list[str]
+    key_spans: dict[str, Span] = field(default_factory=dict)
+    value_spans: dict[str, Span] = field(default_factory=dict)
+
+    def span(self, path: tuple[str | int, ...], *, key: bool = False) -> Span:
+        """Where ``path`` is: its key (``key=True``, for unknown keys) or its value; else the nearest parent."""
+        parts = path
+        while True:
+            ptr = pointer(parts)
+            spans = (self.key_spans, self.value_spans) if key else (self.value_spans, self.key_spans)
+            for table in spans:
+                if ptr in table:
+                    return table[ptr]
+            if not parts:
+                return (1, 1, 1, 1)
+            parts = parts[:-1]
+            key = False
+
+    def line_text(self, line: int) -> str:
+        return self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+
+
+def _span(node: Any) -> Span:
+    start, end = node.start_mark, node.end_mark
+    return (start.line + 1, start.column + 1, end.line + 1, end.column + 1)
+
+
+class _Builder:
+    def __init__(self, doc: Document, constructor: Any) -> None:
+        self.doc = doc
+        self.constructor = constructor
+        self.diagnostics: list[Diagnostic] = []
+
+    def build(self, node: Any, path: tuple[str | int, ...]) -> Any:
+        from ruamel.yaml.nodes import MappingNode, SequenceNode
+
+        self.doc.value_spans.setdefault(pointer(path), _span(node))
+        if isinstance(node, MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, SequenceNode):
+            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        return self.constructor.construct_object(node, deep=True)
+
+    def _mapping(self, node: Any, path: tuple[str | int, ...]) -> dict[Any, Any]:
+        result: dict[Any, Any] = {}
+        seen: dict[Any, Span] = {}
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                merged = self.build(value_node, path)
+                sources = merged if isinstance(merged, list) else [merged]
+                for source in sources:
+                    if isinstance(source, dict):
+                        for k, v in source.items():
+                            result.setdefault(k, v)
+                continue
+            key = self.constructor.construct_object(key_node, deep=True)
+            if not isinstance(key, (str, int, float, bool)) and key is not None:
+                key = str(key)
+            key_span = _span(key_node)
+            if key in seen:
+                line, column, end_line, end_column = key_span
+                self.diagnostics.append(
+                    Diagnostic(
+                        file=self.doc.filename, line=line, column=column, end_line=end_line,
+                        end_column=end_column, severity=Severity.ERROR, code="duplicate-key",
+                        message=f"key {key!r} appears twice in this mapping; the second one would silently win",
+                        path=pointer((*path, str(key))),
+                        hint=f"remove one of them (the first is on line {seen[key][0]})",
+                    )
+                )
+            seen[key] = key_span
+            child = (*path, str(key))
+            self.doc.key_spans.setdefault(pointer(child), key_span)
+            result[key] = self.build(value_node, child)
+        return result
+
+
+def load_document(content: str | bytes, filename: str) -> tuple[Document | None, list[Diagnostic]]:
+    """Parse YAML text. Never raises for bad input: problems come back as diagnostics."""
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    def problem(code: str, message: str, line: int = 1, column: int = 1, hint: str | None = None):
+        return [Diagnostic(file=filename, line=line, column=column, severity=Severity.ERROR,
+                           code=code, message=message, hint=hint)]
+
+    if isinstance(content, bytes):
+        if b"\x00" in content:
+            return None, problem("not-yaml", "this is a binary file, not a YAML config")
+        try:
+            content = content.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            return None, problem("not-yaml", f"the file is not UTF-8 text ({exc.reason} at byte {exc.start})")
+    lines = content.splitlines()
+    yaml = YAML(typ="safe")
+    try:
+        node = yaml.compose(content)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        reason = exc.problem or exc.context or "invalid YAML"
+        return None, problem("yaml-syntax", f"YAML syntax error: {reason}", line, column,
+                             "check the indentation and quoting on this line and the one before it")
+    except YAMLError as exc:  # composer errors without marks, e.g. several documents
+        return None, problem("yaml-syntax", f"YAML error: {exc}")
+    if node is None:
+        return None, problem("empty-config", "the config is empty",
+                             hint="a config needs `agents:` (a list) or `agent:` (one agent)")
+    doc = Document(filename=filename, data=None, lines=lines)
+    builder = _Builder(doc, yaml.constructor)
+    try:
+        doc.data = builder.build(node, ())
+    except (MarkedYAMLError, YAMLError, ValueError) as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        return None, problem("yaml-syntax", f"YAML error: {getattr(exc, 'problem', None) or exc}", line, column)
+    return doc, builder.diagnostics
