@@ -18,6 +18,8 @@ class BuildPyWithData(build_py):
         super().run()
         root = Path(__file__).parent
         for name in DATA_DIRS:
+            if not (root / name).is_dir():
+                continue
             target = Path(self.build_lib) / "massgen" / "_data" / name
             shutil.copytree(root / name, target, dirs_exist_ok=True)
 
