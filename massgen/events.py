@@ -126,6 +126,21 @@ class Vote(Event):
 
 
 @dataclass(slots=True)
+class Notice(Event):
+    """A coordination step worth showing (a vote ignored, an agent dropped, a timeout, the winner).
+
+    ``kind`` is a stable word a display can switch on; ``message`` is for people.
+    """
+
+    kind: str
+    message: str
+    type = "notice"
+
+    def payload(self) -> dict[str, Any]:
+        return {"kind": self.kind, "message": self.message}
+
+
+@dataclass(slots=True)
 class Error(Event):
     message: str
     retryable: bool = False

@@ -1,0 +1,86 @@
+"""Every run's transcript: one JSON object per line under ``.massgen/sessions/``.
+
+The first line describes the run (question, agents without any credentials), then every event any agent
+produced (the ``--output jsonl`` form plus ``t``, seconds since the start), and a last ``session_end`` line
+with the final answer, the winner, the duration and each agent's token usage. Every line goes through
+``redact`` with the run's own API keys, so a key that leaks into a provider's error text never reaches
+the file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from collections import defaultdict
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, TextIO
+
+from .config.spec import AgentSpec, RunSpec
+from .errors import redact
+from .events import Event, EventSink, Final, Usage
+
+SESSIONS_DIR = Path(".massgen") / "sessions"
+
+
+def known_secrets(agents: list[AgentSpec]) -> tuple[str, ...]:
+    """The keys this run could send: config values and the env vars the catalog names for each agent."""
+    secrets = {agent.api_key for agent in agents if agent.api_key}
+    secrets |= {os.environ[name] for agent in agents for name in agent.api_key_env if os.environ.get(name)}
+    return tuple(sorted(secrets, key=len, reverse=True))
+
+
+class Transcript:
+    """An event sink that appends to the session file and forwards each event to ``downstream``."""
+
+    def __init__(self, spec: RunSpec, question: str, downstream: EventSink, *, root: Path | None = None) -> None:
+        self.downstream = downstream
+        self._secrets = known_secrets(spec.agents)
+        self._started = time.monotonic()
+        self._usage: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        self._final: str | None = None
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        directory = (root or Path.cwd()) / SESSIONS_DIR
+        directory.mkdir(parents=True, exist_ok=True)
+        self.path = directory / f"{stamp}-{uuid.uuid4().hex[:8]}.jsonl"
+        self._file: TextIO = self.path.open("w", encoding="utf-8")
+        self._write({
+            "type": "session_start",
+            "started_at": datetime.now(timezone.utc).isoformat(),
+            "config": spec.source,
+            "question": question,
+            "agents": [
+                {"id": a.id, "backend": a.backend_type, "provider": a.provider, "model": a.model}
+                for a in spec.agents
+            ],
+        })
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, Usage) and event.agent:
+            totals = self._usage[event.agent]
+            totals[0] += event.input_tokens
+            totals[1] += event.output_tokens
+        if isinstance(event, Final):
+            self._final = event.content
+        self._write({**event.to_json(), "t": round(time.monotonic() - self._started, 4)})
+        self.downstream(event)
+
+    def close(self, *, winner: str | None = None, status: str = "ok") -> None:
+        if self._file.closed:
+            return
+        self._write({
+            "type": "session_end",
+            "status": status,
+            "winner": winner,
+            "final": self._final,
+            "duration_seconds": round(time.monotonic() - self._started, 4),
+            "usage": {a: {"input_tokens": i, "output_tokens": o} for a, (i, o) in self._usage.items()},
+        })
+        self._file.close()
+
+    def _write(self, record: dict[str, Any]) -> None:
+        line = redact(json.dumps(record, ensure_ascii=False, default=str), self._secrets)
+        self._file.write(line + "\n")
+        self._file.flush()
