@@ -32,7 +32,7 @@ async def present(
             question, board.answers(), board.anon_of, selection, reasons, winner.spec.system_message, winner.history
         )
     try:
-        await winner.run_turns(history, [], None, sink, settings.max_tool_rounds)
+        await winner.run_turns(history, [], sink, settings.max_tool_rounds)
     except MassGenError as exc:
         if selection is None or board.states[winner.id].answer is None:
             raise

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..agent import Tool, ToolOutcome
 from ..conversation import Message
 from ..errors import MassGenError
 from ..events import EventSink, Notice
@@ -39,8 +40,19 @@ class _Referee:
     def done(self) -> bool:
         return self.accepted is not None or self.failures >= self.settings.workflow_attempts
 
-    def __call__(self, name: str, arguments: dict[str, Any]) -> tuple[str, bool]:
-        """Returns the tool result text and whether it is an error."""
+    def tools(self) -> list[Tool]:
+        def handler(name: str):
+            async def handle(arguments: dict[str, Any]) -> ToolOutcome:
+                text, is_error = self.judge(name, arguments)
+                return ToolOutcome(text, is_error=is_error, ends_turn=self.done)
+
+            return handle
+
+        specs = workflow_tools(self.view.shown_anon_ids(), vote_only=self.view.vote_only)
+        return [Tool(spec, handler(spec.name)) for spec in specs]
+
+    def judge(self, name: str, arguments: dict[str, Any]) -> tuple[str, bool]:
+        """The tool result text and whether it is an error."""
         if self.accepted is not None:
             return "Ignored: this round already has a workflow action.", True
         verdict = judge(name, arguments, self.view, self.settings)
@@ -59,12 +71,12 @@ async def play_round(
     sink: EventSink,
 ) -> RoundOutcome:
     referee = _Referee(view, settings)
-    tools = workflow_tools(view.shown_anon_ids(), vote_only=view.vote_only)
+    tools = referee.tools()
     history = list(messages)
     reminder = VOTE_ONLY_REMINDER if view.vote_only else REMINDER
     while True:
         try:
-            ended_with_text = await participant.run_turns(history, tools, referee, sink, settings.max_tool_rounds)
+            ended_with_text = await participant.run_turns(history, tools, sink, settings.max_tool_rounds)
         except MassGenError as exc:
             return RoundOutcome(failure=str(exc))
         if referee.accepted is not None:
