@@ -12,6 +12,11 @@ import time
 from dataclasses import dataclass, field
 
 
+def anonymous_ids(agent_ids: list[str]) -> dict[str, str]:
+    """Real id -> ``agentN``, numbered over the sorted real ids as MassGen numbers them."""
+    return {real: f"agent{i}" for i, real in enumerate(sorted(agent_ids), 1)}
+
+
 @dataclass(slots=True)
 class VoteRecord:
     for_agent: str
@@ -41,7 +46,7 @@ class Board:
 
     def __post_init__(self) -> None:
         self.states = {agent_id: AgentState(agent_id) for agent_id in self.agent_ids}
-        self.anon_of = {real: f"agent{i}" for i, real in enumerate(sorted(self.agent_ids), 1)}
+        self.anon_of = anonymous_ids(self.agent_ids)
         self.real_of = {anon: real for real, anon in self.anon_of.items()}
 
     # -- reading -----------------------------------------------------------------------------------

@@ -1,0 +1,142 @@
+"""The terminal display of a multi-agent run: every agent's progress side by side, then the final answer.
+
+It is an event sink. Each agent gets a panel (a table row when there are many agents) with its status, its
+answers and vote, and the tail of what it is writing; coordination notices (a vote ignored, an agent
+dropped, a timeout) show where they happened. Once the winner is announced its text streams into a final
+panel, which stays on screen when the run ends.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rich.console import Console, Group, RenderableType
+from rich.live import Live
+from rich.markdown import Markdown
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from ..events import Answer, Error, Event, Final, Notice, TextDelta, ToolCall, Usage, Vote
+from ..orchestrator.state import anonymous_ids
+
+_SIDE_BY_SIDE_MAX = 4  # more agents than this are shown as table rows
+_TAIL_CHARS = 400
+
+
+@dataclass
+class _AgentView:
+    anon: str
+    status: str = "working"
+    style: str = "cyan"
+    answers: int = 0
+    vote: str = ""
+    tail: str = ""
+    note: str = ""
+    tokens: list[int] = field(default_factory=lambda: [0, 0])
+
+
+class MultiAgentDisplay:
+    def __init__(self, agent_ids: list[str], console: Console | None = None) -> None:
+        self.console = console or Console()
+        anon = anonymous_ids(agent_ids)
+        self.agents = {agent_id: _AgentView(anon[agent_id]) for agent_id in agent_ids}
+        self.real_of = {a: r for r, a in anon.items()}
+        self.presenter: str | None = None
+        self.presentation = ""
+        self.banner = ""
+        self.final: str | None = None
+        self._live = Live(console=self.console, get_renderable=self._render, refresh_per_second=8, transient=True)
+
+    def __enter__(self) -> MultiAgentDisplay:
+        self._live.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._live.stop()
+        self.console.print(self._render_agents())
+        self.console.print(self._render_final())
+
+    def __call__(self, event: Event) -> None:
+        view = self.agents.get(event.agent or "")
+        if view is None:
+            return
+        if isinstance(event, TextDelta):
+            if event.agent == self.presenter:
+                self.presentation += event.text
+            else:
+                view.tail = (view.tail + event.text)[-_TAIL_CHARS:]
+        elif isinstance(event, ToolCall):
+            view.note = f"calling {event.name}"
+        elif isinstance(event, Answer):
+            view.answers += 1
+            view.status, view.style, view.vote, view.note = f"answered (#{view.answers})", "green", "", ""
+        elif isinstance(event, Vote):
+            target = self.real_of.get(event.for_agent, event.for_agent)
+            view.status, view.style, view.note = "voted", "magenta", ""
+            view.vote = f"{event.for_agent} ({target}): {event.reason}"
+        elif isinstance(event, Usage):
+            view.tokens[0] += event.input_tokens
+            view.tokens[1] += event.output_tokens
+        elif isinstance(event, Error):
+            view.status, view.style, view.note = "error", "red", event.message
+        elif isinstance(event, Notice):
+            self._notice(event, view)
+        elif isinstance(event, Final):
+            self.final = event.content
+        self._live.refresh()
+
+    def _notice(self, notice: Notice, view: _AgentView) -> None:
+        if notice.kind == "winner":
+            self.presenter = notice.agent
+            view.status, view.style = "presenting", "bold yellow"
+            self.banner = notice.message
+        elif notice.kind in ("timeout", "fallback"):
+            self.banner = notice.message
+        elif notice.kind == "agent_failed":
+            view.status, view.style = "dropped out", "red"
+        if notice.kind != "winner":
+            view.note = notice.message
+
+    # -- rendering ---------------------------------------------------------------------------------
+
+    def _render(self) -> RenderableType:
+        parts: list[RenderableType] = [self._render_agents()]
+        if self.presenter is not None or self.banner:
+            parts.append(self._render_final())
+        return Group(*parts)
+
+    def _render_agents(self) -> RenderableType:
+        if len(self.agents) <= _SIDE_BY_SIDE_MAX:
+            grid = Table.grid(expand=True, padding=(0, 1))
+            for _ in self.agents:
+                grid.add_column(ratio=1)
+            grid.add_row(*(self._panel(agent_id, view) for agent_id, view in self.agents.items()))
+            return grid
+        table = Table(expand=True)
+        for column in ("agent", "status", "answers", "vote", "latest"):
+            table.add_column(column, overflow="ellipsis", no_wrap=column != "latest")
+        for agent_id, view in self.agents.items():
+            tail_lines = view.tail.strip().splitlines()
+            latest = view.note or (tail_lines[-1] if tail_lines else "")
+            table.add_row(f"{agent_id} ({view.anon})", Text(view.status, style=view.style), str(view.answers),
+                          view.vote, latest)
+        return table
+
+    def _panel(self, agent_id: str, view: _AgentView) -> Panel:
+        lines = [Text(view.status, style=view.style)]
+        if view.vote:
+            lines.append(Text(f"vote: {view.vote}", style="magenta"))
+        if view.note:
+            lines.append(Text(view.note, style="dim"))
+        lines.append(Text(view.tail.strip()[-_TAIL_CHARS:]))
+        subtitle = f"{view.tokens[0]} in / {view.tokens[1]} out tokens" if any(view.tokens) else None
+        return Panel(Group(*lines), title=f"{agent_id} ({view.anon})", subtitle=subtitle, border_style=view.style)
+
+    def _render_final(self) -> RenderableType:
+        body = self.final if self.final is not None else self.presentation
+        parts: list[RenderableType] = []
+        if self.banner:
+            parts.append(Text(self.banner, style="yellow"))
+        parts.append(Markdown(body) if body else Text("…", style="dim"))
+        return Panel(Group(*parts), title="Final answer", border_style="bold yellow")
