@@ -1,0 +1,41 @@
+"""``${VAR}`` references in config values: finding them and expanding them."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from .checker import Path
+
+REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def references(value: Any, path: Path) -> Iterator[tuple[Path, str]]:
+    """Every (path, variable name) of a ``${VAR}`` inside ``value``, however deep."""
+    if isinstance(value, str):
+        for match in REFERENCE.finditer(value):
+            yield path, match.group(1)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from references(item, (*path, str(key)))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from references(item, (*path, index))
+
+
+def expand(text: str, environ: Mapping[str, str] | None = None) -> str | None:
+    """``text`` with every ``${VAR}`` replaced; None when a variable is unset."""
+    env = os.environ if environ is None else environ
+    missing = False
+
+    def substitute(match: re.Match[str]) -> str:
+        nonlocal missing
+        if match.group(1) not in env:
+            missing = True
+            return ""
+        return env[match.group(1)]
+
+    result = REFERENCE.sub(substitute, text)
+    return None if missing else result

@@ -1,0 +1,209 @@
+"""Semantic rules: what a schema cannot say. Each rule yields Issues with a stable code.
+
+Root rules look at the whole config; backend rules look at one agent's backend once its type is known.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from ..catalog import TOOL_FLAGS, BackendDef, ProviderDef
+from ..diagnostics import Severity
+from .checker import Issue, Path
+from .envvars import references
+
+WARNING, INFO = Severity.WARNING, Severity.INFO
+HTTP_TRANSPORTS = ("streamable-http", "sse", "http")
+FILTER_LISTS = ("disallowed_tools", "exclude_tools")
+
+
+@dataclass(slots=True)
+class BackendContext:
+    """One agent's backend, resolved: ``path`` points at the backend mapping."""
+
+    path: Path
+    backend: dict[str, Any]
+    definition: BackendDef
+    preset: ProviderDef | None
+
+    @property
+    def name(self) -> str:
+        return self.preset.name if self.preset else self.definition.type
+
+    def api_key_env(self) -> list[str]:
+        return list(self.preset.api_key_env if self.preset and self.preset.api_key_env
+                    else self.definition.api_key_env)
+
+
+# --- the whole config ----------------------------------------------------------------------------
+
+def agent_entries(data: dict[str, Any]) -> list[tuple[Path, Any]]:
+    """(path, agent) for ``agents:`` items and the single ``agent:``."""
+    entries: list[tuple[Path, Any]] = []
+    if isinstance(data.get("agents"), list):
+        entries.extend((("agents", i), agent) for i, agent in enumerate(data["agents"]))
+    if "agent" in data:
+        entries.append((("agent",), data["agent"]))
+    return entries
+
+
+def root_rules(data: dict[str, Any]) -> Iterator[Issue]:
+    if "agent" in data and "agents" in data:
+        yield Issue(("agent",), "agent-and-agents", "the config has both `agent` and `agents`",
+                    hint="keep `agents:` (a list) and move this agent into it", at_key=True)
+    if "agent" not in data and "agents" not in data:
+        yield Issue((), "no-agents", "the config defines no agent",
+                    hint="add `agents:` (a list of agents with `id` and `backend`) or `agent:` (one agent)")
+    elif data.get("agents") == []:
+        yield Issue(("agents",), "no-agents", "`agents` is an empty list", hint="add at least one agent")
+    seen: dict[str, Path] = {}
+    for path, agent in agent_entries(data):
+        agent_id = agent.get("id") if isinstance(agent, dict) else None
+        if not isinstance(agent_id, str):
+            continue
+        if agent_id in seen:
+            first = "/".join(str(p) for p in seen[agent_id])
+            yield Issue((*path, "id"), "duplicate-agent-id", f"agent id `{agent_id}` is used twice",
+                        hint=f"every agent needs its own id (the first is at {first})")
+        else:
+            seen[agent_id] = path
+
+
+# --- one backend -----------------------------------------------------------------------------------
+
+def tool_flag_rule(ctx: BackendContext) -> Iterator[Issue]:
+    """A built-in tool flag turned on where the backend (or its preset) lacks the capability."""
+    for flag in TOOL_FLAGS:
+        if ctx.backend.get(flag) is not True:
+            continue  # absent or false: nothing is asked of the backend
+        support = ctx.definition.tool_flags.get(flag, "unsupported")
+        if ctx.preset and flag in ctx.preset.tool_flags:
+            support = ctx.preset.tool_flags[flag]
+        if support == "supported":
+            continue
+        hint = ctx.definition.hints.get(flag) or f"remove `{flag}`; `massgen backends` shows who supports it"
+        path = (*ctx.path, flag)
+        if support == "not_applicable":
+            yield Issue(path, "unsupported-capability", f"`{flag}` does not apply to `{ctx.name}`",
+                        hint=hint, severity=WARNING, at_key=True)
+        elif support == "varies":
+            yield Issue(path, "unsupported-capability",
+                        f"whether `{flag}` works on `{ctx.name}` depends on the provider behind `base_url`",
+                        hint="check the provider's documentation, or use a preset that supports it",
+                        severity=INFO, at_key=True)
+        else:
+            yield Issue(path, "unsupported-capability", f"`{ctx.name}` does not support `{flag}`",
+                        hint=hint, at_key=True)
+
+
+def mcp_support_rule(ctx: BackendContext) -> Iterator[Issue]:
+    if "mcp_servers" in ctx.backend and ctx.definition.capabilities.get("mcp") == "none":
+        yield Issue((*ctx.path, "mcp_servers"), "mcp-unsupported", f"`{ctx.name}` does not support MCP servers",
+                    hint=ctx.definition.hints.get("mcp_servers"), at_key=True)
+
+
+def base_url_rule(ctx: BackendContext) -> Iterator[Issue]:
+    definition = ctx.definition
+    if not definition.base_url_required or ctx.backend.get("base_url") or (ctx.preset and ctx.preset.base_url):
+        return
+    env = definition.base_url_env
+    if env and os.environ.get(env):
+        return
+    example = definition.data.get("base_url_example")
+    hint = f"add `base_url: {example}`" if example else "add `base_url`"
+    if env:
+        yield Issue(ctx.path, "base-url-required",
+                    f"`{ctx.name}` needs `base_url`, or the {env} environment variable (not set now)",
+                    hint=hint + f" or set {env}", severity=WARNING, at_key=True)
+    else:
+        presets = "`type: cerebras`, `type: openrouter`, ..."
+        yield Issue(ctx.path, "base-url-required", f"`{ctx.name}` needs `base_url` (the provider's endpoint)",
+                    hint=f"{hint}, or use a provider preset such as {presets}", at_key=True)
+
+
+def mcp_server_entries(value: Any, path: Path) -> list[tuple[Path, str | None, dict[str, Any]]]:
+    """(path, name, entry) of every server, from the list form or the name → entry mapping form."""
+    if isinstance(value, list):
+        return [((*path, i), e.get("name") if isinstance(e.get("name"), str) else None, e)
+                for i, e in enumerate(value) if isinstance(e, dict)]
+    if isinstance(value, dict):
+        return [((*path, str(k)), str(k), e) for k, e in value.items() if isinstance(e, dict)]
+    return []
+
+
+def transport(entry: dict[str, Any]) -> str:
+    if isinstance(entry.get("type"), str):
+        return entry["type"]
+    return "streamable-http" if "url" in entry and "command" not in entry else "stdio"
+
+
+def mcp_server_rule(ctx: BackendContext) -> Iterator[Issue]:
+    """MCP server entries that could not start."""
+    servers_path = (*ctx.path, "mcp_servers")
+    seen: set[str] = set()
+    for path, name, entry in mcp_server_entries(ctx.backend.get("mcp_servers"), servers_path):
+        label = f"MCP server `{name}`" if name else "this MCP server"
+        if name is None:
+            yield Issue(path, "mcp-server-name", "this MCP server has no `name`",
+                        hint="add `name: <server>`; its tools appear as mcp__<name>__<tool>")
+        elif name in seen:
+            yield Issue((*path, "name") if isinstance(ctx.backend["mcp_servers"], list) else path,
+                        "duplicate-mcp-server", f"{label} is defined twice",
+                        hint="give each server its own name")
+        if name:
+            seen.add(name)
+        kind = transport(entry)
+        if kind == "stdio" and not entry.get("command"):
+            yield Issue(path, "mcp-server-command", f"{label} uses stdio but has no `command` to start",
+                        hint="add `command:` (e.g. npx) and `args:`, or `type: streamable-http` with `url:`")
+        elif kind in HTTP_TRANSPORTS and not entry.get("url"):
+            yield Issue(path, "mcp-server-url", f"{label} uses {kind} but has no `url`",
+                        hint="add `url: https://...` or use `type: stdio` with `command:`")
+        yield from _filter_conflicts(entry, path)
+
+
+def tool_filter_rule(ctx: BackendContext) -> Iterator[Issue]:
+    yield from _filter_conflicts(ctx.backend, ctx.path)
+
+
+def _filter_conflicts(mapping: dict[str, Any], path: Path) -> Iterator[Issue]:
+    allowed = mapping.get("allowed_tools")
+    if not isinstance(allowed, list):
+        return
+    names = {t for t in allowed if isinstance(t, str)}
+    for list_name in FILTER_LISTS:
+        blocked = mapping.get(list_name)
+        if not isinstance(blocked, list):
+            continue
+        for index, tool in enumerate(blocked):
+            if isinstance(tool, str) and tool in names:
+                yield Issue((*path, list_name, index), "tool-filter-conflict",
+                            f"`{tool}` is both in `allowed_tools` and in `{list_name}`",
+                            hint="a tool is either allowed or blocked; remove it from one list")
+
+
+def env_reference_rule(ctx: BackendContext) -> Iterator[Issue]:
+    for path, name in references(ctx.backend, ctx.path):
+        if name not in os.environ:
+            yield Issue(path, "unset-env-var", f"environment variable {name} is not set",
+                        hint=f"export {name}=... before running", severity=WARNING)
+
+
+def literal_api_key_rule(ctx: BackendContext) -> Iterator[Issue]:
+    key = ctx.backend.get("api_key")
+    if isinstance(key, str) and key and "${" not in key:
+        env = ctx.api_key_env()
+        hint = (f"remove `api_key` and set {env[0]}, or write `api_key: ${{{env[0]}}}`" if env
+                else "write `api_key: ${YOUR_VARIABLE}` and set that variable")
+        yield Issue((*ctx.path, "api_key"), "literal-api-key",
+                    "an API key is written in the config file; anyone who sees the file sees the key",
+                    hint=hint, severity=WARNING)
+
+
+BACKEND_RULES: tuple[Callable[[BackendContext], Iterator[Issue]], ...] = (
+    tool_flag_rule, mcp_support_rule, base_url_rule, mcp_server_rule, tool_filter_rule,
+    env_reference_rule, literal_api_key_rule,
+)
