@@ -1,0 +1,35 @@
+"""Everything one agent may call, assembled from its spec for one run: MCP servers plus built-in tools."""
+
+from __future__ import annotations
+
+from contextlib import AsyncExitStack
+from typing import TYPE_CHECKING
+
+from ..mcp.config import parse_servers
+from ..mcp.filtering import ToolFilter
+from .toolset import Toolset
+
+if TYPE_CHECKING:
+    from ..config.spec import AgentSpec
+
+
+def backend_excluded(spec: AgentSpec) -> list[str]:
+    return [*spec.exclude_tools, *spec.disallowed_tools]
+
+
+async def open_toolset(spec: AgentSpec, stack: AsyncExitStack) -> Toolset:
+    """Start the agent's MCP servers (stopped when ``stack`` closes) and return its filtered tools."""
+    from ..tools import builtin_tools
+
+    servers = parse_servers(spec.mcp_servers)  # ${VAR} errors surface before anything starts
+    toolset = Toolset()
+    if servers:
+        from ..mcp.manager import McpManager
+
+        manager = McpManager(servers, allowed_tools=spec.allowed_tools, excluded_tools=backend_excluded(spec))
+        stack.push_async_callback(manager.aclose)
+        await manager.start()
+        toolset = manager.toolset()
+    backend_filter = ToolFilter.for_server(spec.allowed_tools, backend_excluded(spec))
+    toolset.add(*await builtin_tools(spec.backend, spec.cwd, backend_filter, skip_servers={s.name for s in servers}))
+    return toolset

@@ -1,0 +1,272 @@
+"""Runs an agent's MCP servers for one run and turns their tools into agent tools.
+
+Every server gets its own task that owns its transport and session from start to stop (the SDK's
+context managers must be entered and left by the same task). ``start`` launches them all at once and
+waits at most each server's start-up timeout; a server that fails is recorded with a readable reason,
+its tools answer with that reason, and the others go on. ``aclose`` stops every server, also when the
+run is cancelled (Ctrl-C).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import tempfile
+from contextlib import AsyncExitStack
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+import anyio
+
+from ..agent.toolset import Tool, ToolOutcome, Toolset
+from ..conversation import ToolSpec
+from ..errors import MassGenError
+from .config import ServerConfig
+from .filtering import ToolFilter, offered_name
+
+_STOP_TIMEOUT = 10.0  # the SDK's own shutdown escalates to SIGKILL well within this
+_STDERR_LINES, _STDERR_CHARS = 3, 300  # enough of the server's stderr to say why it died
+_NAME_UNSAFE = str.maketrans({c: "_" for c in " /\\:;,'\"()[]{}<>!?@#$%^&*+=|~`"})
+
+
+class McpStartError(MassGenError):
+    """No configured MCP server could start, so none of the agent's MCP tools can work."""
+
+
+@dataclass
+class _Server:
+    config: ServerConfig
+    filter: ToolFilter
+    errlog: IO[str]
+    session: Any = None
+    tools: list[Any] = field(default_factory=list)
+    failure: str | None = None
+    ready: asyncio.Event = field(default_factory=asyncio.Event)
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+    task: asyncio.Task[None] | None = None
+
+    def stderr_tail(self) -> str:
+        self.errlog.flush()
+        self.errlog.seek(0)
+        lines = [line.strip() for line in self.errlog.read().splitlines() if line.strip()]
+        return " | ".join(lines[-_STDERR_LINES:])[-_STDERR_CHARS:]
+
+    def describe(self, what: str) -> str:
+        tail = self.stderr_tail() if self.config.transport == "stdio" else ""
+        return f"{what}; server stderr: {tail}" if tail else what
+
+
+class McpManager:
+    def __init__(
+        self,
+        servers: list[ServerConfig],
+        *,
+        allowed_tools: Iterable[str] | None = None,
+        excluded_tools: Iterable[str] = (),
+    ) -> None:
+        self._servers = {
+            config.name: _Server(
+                config,
+                ToolFilter.for_server(allowed_tools, excluded_tools, config.allowed_tools, config.excluded_tools),
+                tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace"),
+            )
+            for config in servers
+        }
+
+    async def __aenter__(self) -> McpManager:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    @property
+    def failures(self) -> dict[str, str]:
+        return {name: s.failure for name, s in self._servers.items() if s.failure}
+
+    async def start(self) -> None:
+        """Start every server concurrently; raise only when there were servers and none could start."""
+        for server in self._servers.values():
+            server.task = asyncio.create_task(self._serve(server), name=f"mcp:{server.config.name}")
+        await asyncio.gather(*(self._await_ready(s) for s in self._servers.values()))
+        if self._servers and len(self.failures) == len(self._servers):
+            reasons = "; ".join(f"{name}: {why}" for name, why in self.failures.items())
+            raise McpStartError(f"no MCP server could start ({reasons})")
+
+    async def _await_ready(self, server: _Server) -> None:
+        # The runner enforces the timeout itself; this outer bound only guards against a stuck transport.
+        try:
+            await asyncio.wait_for(server.ready.wait(), server.config.startup_timeout + _STOP_TIMEOUT)
+        except asyncio.TimeoutError:
+            server.failure = f"did not start within {server.config.startup_timeout:g}s"
+            server.stop.set()
+
+    async def _serve(self, server: _Server) -> None:
+        config = server.config
+        try:
+            async with AsyncExitStack() as stack:
+                read, write = await stack.enter_async_context(self._transport(server))
+                from mcp import ClientSession
+
+                session = await stack.enter_async_context(ClientSession(read, write))
+                try:
+                    with anyio.fail_after(config.startup_timeout):
+                        await session.initialize()
+                        server.tools = await _list_all_tools(session)
+                except TimeoutError:
+                    server.failure = server.describe(f"did not answer within {config.startup_timeout:g}s at start-up")
+                    return
+                server.session = session
+                server.ready.set()
+                await server.stop.wait()
+        except asyncio.CancelledError:
+            raise
+        except BaseException as exc:  # noqa: BLE001 - any start failure becomes a reason the user reads
+            if server.failure is None:
+                server.failure = server.describe(_reason(exc, "could not start"))
+        finally:
+            server.session = None
+            server.ready.set()
+
+    def _transport(self, server: _Server) -> Any:
+        config = server.config
+        if config.transport == "stdio":
+            from mcp import StdioServerParameters, stdio_client
+
+            params = StdioServerParameters(
+                command=config.command or "", args=list(config.args), env=dict(config.env) or None, cwd=config.cwd
+            )
+            return stdio_client(params, errlog=server.errlog)
+        import httpx2
+
+        client = httpx2.AsyncClient(headers=dict(config.headers), timeout=httpx2.Timeout(30.0, read=300.0))
+        return _http_transport(config.url or "", client)
+
+    def toolset(self) -> Toolset:
+        """The tools every running server offers after filtering; filtered ones are refused by name."""
+        toolset = Toolset()
+        for name, server in self._servers.items():
+            if server.failure:
+                toolset.refuse(offered_name(name, ""), f"MCP server {name!r} is not available: {server.failure}")
+            for tool in server.tools:
+                offered = _safe_name(offered_name(name, tool.name))
+                if not server.filter.permits(name, tool.name):
+                    toolset.refuse(offered, f"filtered out by allowed_tools/disallowed_tools of server {name!r}")
+                    continue
+                spec = ToolSpec(offered, tool.description or "", _input_schema(tool))
+                toolset.add(Tool(spec, _bind(self, name, tool.name)))
+        return toolset
+
+    async def call(self, server_name: str, tool: str, arguments: dict[str, Any]) -> ToolOutcome:
+        server = self._servers[server_name]
+        if not server.filter.permits(server_name, tool):  # enforced again at the call, not only when offering
+            return ToolOutcome(f"tool {offered_name(server_name, tool)!r} is not allowed for this agent", is_error=True)
+        if server.session is None:
+            return ToolOutcome(f"MCP server {server_name!r} is not available: {server.failure or 'stopped'}", is_error=True)
+        timeout = server.config.call_timeout
+        try:
+            with anyio.fail_after(timeout):
+                result = await server.session.call_tool(tool, arguments)
+        except TimeoutError:
+            return ToolOutcome(
+                f"MCP tool {tool!r} of server {server_name!r} did not answer within {timeout:g}s", is_error=True
+            )
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a dying server is a tool error, never a crash
+            if "closed" in str(exc).lower():
+                server.failure = server.describe("the server process exited")
+                server.session = None
+            why = server.failure or _reason(exc, "the call failed")
+            return ToolOutcome(f"MCP tool {tool!r} of server {server_name!r} failed: {why}", is_error=True)
+        return ToolOutcome(_result_text(result), is_error=bool(result.is_error))
+
+    async def aclose(self) -> None:
+        for server in self._servers.values():
+            server.stop.set()
+        tasks = [s.task for s in self._servers.values() if s.task is not None]
+        if tasks:
+            _, pending = await asyncio.wait(tasks, timeout=_STOP_TIMEOUT)
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.wait(pending, timeout=_STOP_TIMEOUT)
+        for server in self._servers.values():
+            server.errlog.close()
+
+
+def _bind(manager: McpManager, server: str, tool: str) -> Any:
+    async def handler(arguments: dict[str, Any]) -> ToolOutcome:
+        return await manager.call(server, tool, arguments)
+
+    return handler
+
+
+class _http_transport:  # noqa: N801 - used like the SDK's context-manager functions
+    """The streamable-HTTP transport plus the HTTP client carrying the configured headers."""
+
+    def __init__(self, url: str, client: Any) -> None:
+        self._url, self._client, self._stack = url, client, AsyncExitStack()
+
+    async def __aenter__(self) -> Any:
+        from mcp.client.streamable_http import streamable_http_client
+
+        await self._stack.enter_async_context(self._client)
+        return await self._stack.enter_async_context(streamable_http_client(self._url, http_client=self._client))
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        await self._stack.__aexit__(*exc_info)
+
+
+async def _list_all_tools(session: Any) -> list[Any]:
+    from mcp.types import PaginatedRequestParams
+
+    tools: list[Any] = []
+    cursor = None
+    for _ in range(100):  # a server that paginates forever must not hang the start
+        page = await session.list_tools(params=PaginatedRequestParams(cursor=cursor) if cursor else None)
+        tools.extend(page.tools)
+        cursor = page.next_cursor
+        if not cursor:
+            break
+    return tools
+
+
+def _safe_name(name: str) -> str:
+    """Provider function names allow letters, digits, ``_`` and ``-``; anything else becomes ``_``."""
+    return name.translate(_NAME_UNSAFE)
+
+
+def _input_schema(tool: Any) -> dict[str, Any]:
+    schema = dict(tool.input_schema or {})
+    schema.setdefault("type", "object")
+    return schema
+
+
+def _reason(exc: BaseException, what: str) -> str:
+    """A one-line reason from an exception, unwrapping the task groups the SDK raises through."""
+    while getattr(exc, "exceptions", None):  # an exception group from a task group
+        exc = exc.exceptions[0]  # type: ignore[attr-defined]
+    if isinstance(exc, FileNotFoundError):
+        return f"{what}: command not found ({exc.filename or exc})"
+    detail = str(exc) or type(exc).__name__
+    if detail == "Connection closed":  # the SDK's words for a server whose process went away
+        detail = "the server process exited"
+    return f"{what}: {detail}"
+
+
+def _result_text(result: Any) -> str:
+    parts: list[str] = []
+    for block in result.content:
+        kind = getattr(block, "type", "")
+        if kind == "text":
+            parts.append(block.text)
+        elif kind == "resource" and hasattr(block.resource, "text"):
+            parts.append(block.resource.text)
+        else:
+            mime = getattr(block, "mime_type", None)
+            parts.append(f"[{kind} content{f' ({mime})' if mime else ''}]")
+    if not parts and result.structured_content is not None:
+        parts.append(json.dumps(result.structured_content, ensure_ascii=False))
+    return "\n".join(parts)

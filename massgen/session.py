@@ -1,0 +1,111 @@
+"""One run of a validated config: build the agent, answer the question, report through a sink.
+
+``run_session`` answers one question. ``Session`` keeps its backends and MCP servers open across several
+questions (the interactive chat). Any ``MassGenError`` becomes one ``error`` event and is raised again,
+so the caller can exit non-zero; a successful run ends with one ``final`` event.
+"""
+
+from __future__ import annotations
+
+from contextlib import AsyncExitStack
+from typing import TYPE_CHECKING
+
+from .conversation import Message
+from .errors import BackendError, ConfigError, MassGenError
+from .events import Error, Final
+
+if TYPE_CHECKING:
+    from .agent.toolset import Toolset
+    from .backend import Backend
+    from .config.spec import AgentSpec, RunSpec
+    from .output import Sink
+
+
+class Session:
+    def __init__(self, spec: RunSpec, sink: Sink, *, single_agent: str | None = None) -> None:
+        self.spec = spec
+        self.sink = sink
+        self.single_agent = single_agent
+        self._stack = AsyncExitStack()
+        self._agent: tuple[AgentSpec, Backend, Toolset] | None = None
+
+    async def __aenter__(self) -> Session:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self._stack.aclose()
+
+    async def ask(self, question: str, history: list[Message] | None = None) -> str:
+        """Answer ``question`` after ``history`` (which gets this turn's messages appended)."""
+        try:
+            if self.single_agent is None and len(self.spec.agents) > 1:
+                # ---- multi-agent path (issue 6): the orchestrator engineer plugs massgen.orchestrator in here.
+                raise ConfigError("this config has several agents; pick one with single_agent until the orchestrator lands")
+            return await self._ask_single(question, history)
+        except MassGenError as exc:
+            self.sink(Error(_describe(exc), retryable=getattr(exc, "retryable", False), agent=self._agent_id()))
+            raise
+
+    async def _ask_single(self, question: str, history: list[Message] | None) -> str:
+        from .agent import DEFAULT_MAX_ROUNDS, run_agent
+
+        spec, backend, toolset = await self._single_agent()
+        prior = [*(history or []), Message("user", question)]
+        system = [Message("system", spec.system_message)] if spec.system_message else []
+        result = await run_agent(
+            backend,
+            [*system, *prior],
+            toolset,
+            self.sink,
+            max_rounds=int(spec.backend.get("max_tool_rounds") or DEFAULT_MAX_ROUNDS),
+            agent=spec.id,
+        )
+        if history is not None:
+            history[:] = result.messages[len(system):]
+        self.sink(Final(result.answer, agent=spec.id))
+        return result.answer
+
+    async def _single_agent(self) -> tuple[AgentSpec, Backend, Toolset]:
+        """The agent's backend and tools, built on first use and kept for the session's later questions."""
+        if self._agent is None:
+            from .agent.setup import open_toolset
+            from .backend import create_backend
+
+            spec = self._pick_agent()
+            backend = create_backend(spec)  # a missing API key fails here, before any server starts
+            self._stack.push_async_callback(backend.aclose)
+            self._agent = (spec, backend, await open_toolset(spec, self._stack))
+        return self._agent
+
+    def _pick_agent(self) -> AgentSpec:
+        if self.single_agent is None:
+            return self.spec.agents[0]
+        for agent in self.spec.agents:
+            if agent.id == self.single_agent:
+                return agent
+        known = ", ".join(a.id for a in self.spec.agents)
+        raise ConfigError(f"no agent named {self.single_agent!r} in this config (agents: {known})")
+
+    def _agent_id(self) -> str | None:
+        if self._agent is not None:
+            return self._agent[0].id
+        return self.spec.agents[0].id if len(self.spec.agents) == 1 else self.single_agent
+
+
+def _describe(exc: MassGenError) -> str:
+    """One readable line; a provider error names the backend it came from."""
+    if isinstance(exc, BackendError):
+        return f"{exc.provider or 'provider'} error: {exc}"
+    return str(exc)
+
+
+async def run_session(
+    spec: RunSpec,
+    question: str,
+    sink: Sink,
+    *,
+    single_agent: str | None = None,
+    history: list[Message] | None = None,
+) -> str:
+    async with Session(spec, sink, single_agent=single_agent) as session:
+        return await session.ask(question, history)

@@ -1,0 +1,75 @@
+"""Tools MassGen gives an agent itself: the command line and cwd-confined file operations."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..agent.toolset import Tool
+from ..mcp.filtering import ToolFilter
+from .command_line import SERVER as COMMAND_LINE, TOOL as EXECUTE_COMMAND
+from .command_line import (
+    DEFAULT_IMAGE,
+    DEFAULT_TIMEOUT,
+    CommandLine,
+    CommandPolicy,
+    DockerSandbox,
+    DockerUnavailable,
+    check_docker,
+)
+from .files import SERVER as FILESYSTEM, file_tools
+from .paths import PathGuard, PathRefused, Root, context_roots
+
+__all__ = [
+    "CommandLine",
+    "CommandPolicy",
+    "DockerSandbox",
+    "DockerUnavailable",
+    "PathGuard",
+    "PathRefused",
+    "Root",
+    "builtin_tools",
+    "check_docker",
+    "context_roots",
+]
+
+
+async def builtin_tools(backend: dict[str, Any], cwd: str | None, tool_filter: ToolFilter, *, skip_servers: set[str]) -> list[Tool]:
+    """The built-in tools a backend mapping asks for, filtered like MCP tools of their server names.
+
+    File tools come with a ``cwd`` (MassGen's workspace); the command line with
+    ``enable_mcp_command_line``. A server name the user already configured (``skip_servers``) wins.
+    """
+    guard = PathGuard(_workspace(cwd), context_roots(backend.get("context_paths")))
+    tools: list[Tool] = []
+    if cwd and FILESYSTEM not in skip_servers:
+        tools += [tool for name, tool in file_tools(guard) if tool_filter.permits(FILESYSTEM, name)]
+    if backend.get("enable_mcp_command_line") and COMMAND_LINE not in skip_servers:
+        docker = None
+        if backend.get("command_line_execution_mode") == "docker":
+            await check_docker()
+            docker = DockerSandbox(
+                image=backend.get("command_line_docker_image") or DEFAULT_IMAGE,
+                network=backend.get("command_line_docker_network_mode") or "none",
+                memory=backend.get("command_line_docker_memory_limit"),
+                cpus=str(backend["command_line_docker_cpu_limit"]) if backend.get("command_line_docker_cpu_limit") else None,
+            )
+        line = CommandLine(
+            guard,
+            CommandPolicy(
+                allowed=list(backend.get("command_line_allowed_commands") or ()),
+                blocked=list(backend.get("command_line_blocked_commands") or ()),
+            ),
+            timeout=float(backend.get("command_line_timeout") or DEFAULT_TIMEOUT),
+            docker=docker,
+        )
+        if tool_filter.permits(COMMAND_LINE, EXECUTE_COMMAND):
+            tools.append(line.tool())
+    return tools
+
+
+def _workspace(cwd: str | None) -> Path:
+    """The agent's cwd (created when missing, as MassGen does), or the process's own."""
+    path = Path(cwd or ".").expanduser().resolve()
+    path.mkdir(parents=True, exist_ok=True)
+    return path

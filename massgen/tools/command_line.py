@@ -1,0 +1,166 @@
+"""``enable_mcp_command_line``: a shell-command tool, named as MassGen's ``command_line`` server names it.
+
+``local`` mode runs the command with the shell in the agent's cwd; ``docker`` mode runs it in a throw-away
+container with the cwd mounted at ``/workspace``, through the Docker CLI. Commands are checked against
+``command_line_allowed_commands`` / ``command_line_blocked_commands`` (regular expressions matched at the
+start of the command, as MassGen does) before anything runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..agent.toolset import Tool, ToolOutcome
+from ..conversation import ToolSpec
+from ..errors import MassGenError
+from ..mcp.filtering import offered_name
+from .paths import PathGuard
+
+SERVER, TOOL = "command_line", "execute_command"
+DEFAULT_TIMEOUT = 60.0
+MAX_OUTPUT_BYTES = 64 * 1024
+DEFAULT_IMAGE = "python:3.11-slim"
+_DOCKER_PROBE_TIMEOUT = 15.0
+
+
+class DockerUnavailable(MassGenError):
+    pass
+
+
+@dataclass(slots=True)
+class CommandPolicy:
+    allowed: list[str] = field(default_factory=list)
+    blocked: list[str] = field(default_factory=list)
+
+    def refusal(self, command: str) -> str | None:
+        stripped = command.strip()
+        if self.allowed and not any(re.match(p, stripped) for p in self.allowed):
+            return f"command refused: it matches none of command_line_allowed_commands ({', '.join(self.allowed)})"
+        blocked = next((p for p in self.blocked if re.match(p, stripped)), None)
+        return f"command refused: it matches command_line_blocked_commands pattern {blocked!r}" if blocked else None
+
+
+@dataclass(slots=True)
+class DockerSandbox:
+    """Where docker mode runs a command: a fresh container of ``image`` with the cwd at /workspace."""
+
+    image: str = DEFAULT_IMAGE
+    network: str = "none"
+    memory: str | None = None
+    cpus: str | None = None
+
+    def argv(self, host_cwd: Path, inside: str, command: str) -> list[str]:
+        argv = ["docker", "run", "--rm", "--network", self.network, "-v", f"{host_cwd}:/workspace", "-w", inside]
+        if self.memory:
+            argv += ["--memory", self.memory]
+        if self.cpus:
+            argv += ["--cpus", self.cpus]
+        return [*argv, self.image, "sh", "-c", command]
+
+
+async def check_docker() -> None:
+    """Fail early, before the model is asked anything, when docker mode cannot run a single command."""
+    try:
+        process = await asyncio.create_subprocess_exec(
+            "docker", "info", "--format", "{{.ServerVersion}}",
+            stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )
+    except FileNotFoundError:
+        raise DockerUnavailable(
+            "command_line_execution_mode: docker needs the Docker CLI, which is not installed; "
+            "install Docker or use command_line_execution_mode: local"
+        ) from None
+    try:
+        _, stderr = await asyncio.wait_for(process.communicate(), _DOCKER_PROBE_TIMEOUT)
+    except asyncio.TimeoutError:
+        process.kill()
+        await process.wait()
+        stderr = b"docker info did not answer in time"
+    if process.returncode != 0:
+        detail = next((line for line in stderr.decode(errors="replace").splitlines() if line.strip()), "")
+        raise DockerUnavailable(
+            f"command_line_execution_mode: docker needs a running Docker engine, but none is reachable ({detail.strip()}); "
+            "start Docker or use command_line_execution_mode: local"
+        )
+
+
+@dataclass(slots=True)
+class CommandLine:
+    guard: PathGuard
+    policy: CommandPolicy
+    timeout: float = DEFAULT_TIMEOUT
+    max_output: int = MAX_OUTPUT_BYTES
+    docker: DockerSandbox | None = None  # None: local mode
+
+    def tool(self) -> Tool:
+        spec = ToolSpec(
+            offered_name(SERVER, TOOL),
+            f"Run a shell command in the working directory (timeout {self.timeout:g}s). "
+            "Returns the exit code, stdout and stderr.",
+            {
+                "type": "object",
+                "properties": {
+                    "command": {"type": "string", "description": "The shell command to run"},
+                    "work_dir": {"type": "string", "description": "Sub-directory of the working directory"},
+                },
+                "required": ["command"],
+            },
+        )
+        return Tool(spec, self.execute)
+
+    async def execute(self, args: dict[str, Any]) -> ToolOutcome:
+        command = str(args.get("command") or "")
+        refusal = self.policy.refusal(command) if command.strip() else "command refused: it is empty"
+        if refusal:
+            return ToolOutcome(refusal, is_error=True)
+        work_dir = self.guard.resolve(str(args.get("work_dir") or "."))
+        if self.docker is None:
+            return await self._run(["/bin/sh", "-c", command], str(work_dir))
+        if not work_dir.is_relative_to(self.guard.cwd):
+            return ToolOutcome("docker mode runs commands inside the working directory only", is_error=True)
+        relative = work_dir.relative_to(self.guard.cwd).as_posix()
+        inside = "/workspace" if relative == "." else f"/workspace/{relative}"
+        return await self._run(self.docker.argv(self.guard.cwd, inside, command), None)
+
+    async def _run(self, argv: list[str], cwd: str | None) -> ToolOutcome:
+        started = time.monotonic()
+        process = await asyncio.create_subprocess_exec(
+            *argv,
+            cwd=cwd,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            start_new_session=True,  # its own process group, so a timeout kills the whole pipeline
+        )
+        try:
+            stdout, stderr = await asyncio.wait_for(process.communicate(), self.timeout)
+        except asyncio.TimeoutError:
+            _kill_group(process.pid)
+            await process.wait()
+            return ToolOutcome(f"command timed out after {self.timeout:g}s and was killed", is_error=True)
+        except asyncio.CancelledError:
+            _kill_group(process.pid)
+            raise
+        lines = [f"exit code: {process.returncode} ({time.monotonic() - started:.1f}s)"]
+        for label, data in (("stdout", stdout), ("stderr", stderr)):
+            if data:
+                lines.append(f"{label}:\n{self._limit(data)}")
+        return ToolOutcome("\n".join(lines), is_error=process.returncode != 0)
+
+    def _limit(self, data: bytes) -> str:
+        text = data[: self.max_output].decode("utf-8", errors="replace")
+        return text + (f"\n... (truncated, {len(data)} bytes in all)" if len(data) > self.max_output else "")
+
+
+def _kill_group(pid: int) -> None:
+    try:
+        os.killpg(pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
