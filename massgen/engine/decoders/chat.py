@@ -1,0 +1,80 @@
+"""OpenAI Chat Completions chunks (and OpenAI-compatible servers: vLLM, SGLang, Groq, OpenRouter ...)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...events import BuiltinTool, Event, ReasoningDelta, TextDelta, ToolCall
+from .base import ended_early, final_events, load, parse_arguments, stream_error
+
+PROTOCOL = "openai_chat"
+FINISH = {"stop": "stop", "tool_calls": "tool_calls", "function_call": "tool_calls", "length": "length",
+          "content_filter": "refusal"}
+REASONING_FIELDS = ("reasoning_content", "reasoning")
+
+
+class ChatDecoder:
+    """Text and reasoning deltas as they come; tool calls assembled by ``index``, emitted at the finish."""
+
+    def __init__(self) -> None:
+        self.text: list[str] = []
+        self.calls: dict[int, dict[str, Any]] = {}
+        self.usage: tuple[int, int] | None = None
+        self.raw_reason: str | None = None
+        self.done = False
+        self.refused = False
+
+    def feed(self, name: str | None, data: bytes) -> list[Event]:
+        if data == b"[DONE]":
+            self.done = True
+            return []
+        chunk = load(data, PROTOCOL)
+        if name == "error" or "error" in chunk:
+            error = chunk.get("error") or chunk
+            raise stream_error(PROTOCOL, str(error.get("message", error)), error.get("status_code"), error.get("code"))
+        usage = chunk.get("usage") or (chunk.get("x_groq") or {}).get("usage")
+        if usage:
+            self.usage = (usage.get("prompt_tokens") or 0, usage.get("completion_tokens") or 0)
+        # with n > 1 each chunk may carry any choice: follow choice 0 only
+        choice = next((c for c in chunk.get("choices") or () if c.get("index", 0) == 0), None)
+        if choice is None:
+            return []
+        delta = choice.get("delta") or {}
+        events: list[Event] = []
+        # a refusal is the model's answer to show (its finish reason says so), not something to drop
+        content = delta.get("content") or delta.get("refusal")
+        if content:
+            self.text.append(content)
+            events.append(TextDelta(content))
+            self.refused = self.refused or bool(delta.get("refusal"))
+        for field in REASONING_FIELDS:
+            if delta.get(field):
+                events.append(ReasoningDelta(delta[field]))
+        for call in delta.get("tool_calls") or ():
+            self._add_fragment(call)
+        for tool in delta.get("executed_tools") or ():  # Groq's server-side tools
+            events.append(BuiltinTool(tool.get("type") or "builtin", {k: v for k, v in tool.items() if k != "type"}))
+        if choice.get("finish_reason"):
+            self.raw_reason = choice["finish_reason"]
+        return events
+
+    def _add_fragment(self, fragment: dict[str, Any]) -> None:
+        slot = self.calls.setdefault(fragment.get("index", len(self.calls)), {"id": "", "name": "", "arguments": []})
+        function = fragment.get("function") or {}
+        slot["id"] = fragment.get("id") or slot["id"]
+        slot["name"] = function.get("name") or slot["name"]
+        if function.get("arguments"):
+            slot["arguments"].append(function["arguments"])
+
+    def finish(self) -> list[Event]:
+        if not self.done and self.raw_reason is None:
+            raise ended_early(PROTOCOL, "its finish_reason and [DONE]")
+        calls = [
+            ToolCall(id=c["id"], name=c["name"], arguments=parse_arguments(PROTOCOL, c["name"], "".join(c["arguments"])))
+            for _, c in sorted(self.calls.items())
+        ]
+        reason = "refusal" if self.refused else FINISH.get(self.raw_reason or "", "other")
+        events: list[Event] = list(calls)
+        events += final_events(self.usage, reason, self.raw_reason, self.text, calls)
+        return events
+

@@ -1,0 +1,78 @@
+"""Gemini GenerateContentResponse chunks: whole parts (text, thoughts, function calls, code), finishReason."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...events import BuiltinTool, Event, ReasoningDelta, TextDelta, ToolCall
+from .base import ended_early, final_events, load, parse_arguments, stream_error
+
+PROTOCOL = "gemini"
+FINISH = {"STOP": "stop", "MAX_TOKENS": "length", "SAFETY": "refusal", "RECITATION": "refusal",
+          "PROHIBITED_CONTENT": "refusal", "BLOCKLIST": "refusal", "SPII": "refusal"}
+HTTP_STATUS = {"INVALID_ARGUMENT": 400, "UNAUTHENTICATED": 401, "PERMISSION_DENIED": 403, "NOT_FOUND": 404,
+               "RESOURCE_EXHAUSTED": 429}
+
+
+class GeminiDecoder:
+    """Every chunk is a whole response; the model's parts (with thought signatures) are the
+    ``provider_state`` replayed next turn."""
+
+    def __init__(self) -> None:
+        self.text: list[str] = []
+        self.parts: list[dict[str, Any]] = []
+        self.calls: list[ToolCall] = []
+        self.usage: tuple[int, int] | None = None
+        self.raw_reason: str | None = None
+
+    def feed(self, name: str | None, data: bytes) -> list[Event]:
+        chunk = load(data, PROTOCOL)
+        if "error" in chunk:
+            error = chunk["error"]
+            status = HTTP_STATUS.get(error.get("status"), error.get("code"))
+            raise stream_error(PROTOCOL, error.get("message", str(error)), status, error.get("status"))
+        usage = chunk.get("usageMetadata")
+        if usage:
+            self.usage = (usage.get("promptTokenCount") or 0, usage.get("candidatesTokenCount") or 0)
+        candidates = chunk.get("candidates") or [{}]
+        candidate = candidates[0]
+        events: list[Event] = []
+        for part in (candidate.get("content") or {}).get("parts") or ():
+            events += self._part(part)
+        grounding = candidate.get("groundingMetadata")
+        if grounding and (grounding.get("webSearchQueries") or grounding.get("groundingChunks")):
+            sources = [c.get("web", c) for c in grounding.get("groundingChunks") or ()]
+            events.append(BuiltinTool("web_search", {"queries": grounding.get("webSearchQueries", []), "sources": sources}))
+        if candidate.get("finishReason"):
+            self.raw_reason = candidate["finishReason"]
+        return events
+
+    def _part(self, part: dict[str, Any]) -> list[Event]:
+        self.parts.append(part)
+        if "functionCall" in part:
+            call = part["functionCall"]
+            args = call.get("args") or {}
+            if isinstance(args, str):
+                args = parse_arguments(PROTOCOL, call["name"], args)
+            tool_call = ToolCall(id=call.get("id") or f"gemini-call-{len(self.calls)}", name=call["name"], arguments=args)
+            self.calls.append(tool_call)
+            return [tool_call]
+        if "executableCode" in part:
+            code = part["executableCode"]
+            return [BuiltinTool("code_execution", {"language": code.get("language"), "code": code.get("code")})]
+        if "codeExecutionResult" in part:
+            result = part["codeExecutionResult"]
+            return [BuiltinTool("code_execution", {"outcome": result.get("outcome"), "output": result.get("output")})]
+        text = part.get("text")
+        if not text:
+            return []
+        if part.get("thought"):
+            return [ReasoningDelta(text)]
+        self.text.append(text)
+        return [TextDelta(text)]
+
+    def finish(self) -> list[Event]:
+        if self.raw_reason is None:
+            raise ended_early(PROTOCOL, "a candidate's finishReason")
+        reason = "tool_calls" if self.calls and self.raw_reason == "STOP" else FINISH.get(self.raw_reason, "other")
+        return final_events(self.usage, reason, self.raw_reason, self.text, self.calls, {"parts": self.parts})
