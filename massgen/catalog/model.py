@@ -6,11 +6,29 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+# The vocabulary of capability files. schema/capability.schema.json pins the same values (a test keeps
+# the two equal); these copies let the hot lint path work without reading or evaluating the meta-schema.
+
+# Wire protocols and runtimes: code exists per protocol, never per provider.
+PROTOCOLS = ("openai_chat", "openai_responses", "anthropic_messages", "gemini", "claude_code", "ag2")
 # Support-matrix cells (capabilities:) and backend-level tool flags (tool_flags:).
 CAPABILITY_VALUES = ("builtin", "mcp", "none", "varies", "limited")
 TOOL_FLAG_VALUES = ("supported", "unsupported", "not_applicable", "varies")
 CAPABILITIES = ("web_search", "code_execution", "file_ops", "mcp")
 TOOL_FLAGS = ("enable_web_search", "enable_code_execution", "enable_code_interpreter")
+
+# The only keywords a parameter declaration (a JSON Schema fragment) may use, so that the compiler can
+# interpret parameter schemas with its own small checker instead of importing jsonschema. ``$ref`` only
+# points to ``#/definitions/<name>`` of the parameters file; ``format`` only takes PARAMETER_FORMATS.
+# x- annotations: x-docs-type / x-docs-example (documentation tables), x-runtime: ignored (accepted
+# but not acted on: reported as info), x-secret: true (never echoed).
+PARAMETER_KEYWORDS = frozenset({
+    "type", "enum", "const", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minLength",
+    "pattern", "format", "properties", "additionalProperties", "required", "items", "oneOf", "anyOf",
+    "$ref", "default", "description", "x-docs-type", "x-docs-example", "x-runtime", "x-secret",
+})
+PARAMETER_FORMATS = ("uri",)
+DEFINITION_REF_PREFIX = "#/definitions/"
 
 
 @dataclass(slots=True)
@@ -31,12 +49,14 @@ class BackendDef:
     base_url: str | None = None
     base_url_env: str | None = None
     base_url_required: bool = False
+    url_match: list[str] = field(default_factory=list)
     default_port: int | None = None
     models: list[str] = field(default_factory=list)
     model_patterns: list[str] = field(default_factory=list)
     capabilities: dict[str, str] = field(default_factory=dict)
     tool_flags: dict[str, str] = field(default_factory=dict)
     hints: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
     parameters: dict[str, dict[str, Any]] = field(default_factory=dict)
     extra: str | None = None
     request: dict[str, Any] = field(default_factory=dict)
@@ -46,6 +66,10 @@ class BackendDef:
     def matches_model(self, model: str) -> bool:
         lowered = model.lower()
         return lowered in self.models or any(re.search(p, lowered) for p in self.model_patterns)
+
+    def matches_url(self, base_url: str) -> bool:
+        host = base_url.lower()
+        return any(fragment in host for fragment in self.url_match)
 
 
 @dataclass(slots=True)
@@ -66,6 +90,7 @@ class ProviderDef:
     aliases: list[str] = field(default_factory=list)
     models: list[str] = field(default_factory=list)
     tool_flags: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
     request: dict[str, Any] = field(default_factory=dict)
     docs: dict[str, Any] = field(default_factory=dict)
     data: dict[str, Any] = field(default_factory=dict, repr=False)
@@ -100,13 +125,28 @@ class Catalog:
     def provider_for_url(self, base_url: str) -> ProviderDef | None:
         return next((p for p in self.providers.values() if p.matches_url(base_url)), None)
 
+    def api_key_env_for_url(self, base_url: str) -> list[str]:
+        """Env vars of the API key a ``chatcompletion`` agent with this ``base_url`` uses.
+
+        A provider preset's first, then a backend's own ``url_match`` (``api.z.ai`` → ``ZAI_API_KEY``);
+        empty when nothing matches (the generic backend's env vars then apply).
+        """
+        preset = self.provider_for_url(base_url)
+        if preset is not None:
+            return preset.api_key_env
+        backend = next((b for b in self.backends.values() if b.matches_url(base_url)), None)
+        return backend.api_key_env if backend is not None else []
+
     def infer_backend(self, model: str) -> BackendDef | None:
-        """The backend a bare model name belongs to (exact names first, then patterns)."""
+        """The backend a bare model name belongs to, or None.
+
+        Only backends with ``model_patterns`` take part (``claude_code`` lists Claude models too but
+        is never inferred); an exact name in a ``models`` list wins over a pattern.
+        """
         lowered = model.lower()
-        for backend in self.backends.values():
-            if lowered in backend.models and backend.model_patterns:
-                return backend
-        return next((b for b in self.backends.values() if b.model_patterns and b.matches_model(model)), None)
+        inferable = [b for b in self.backends.values() if b.model_patterns]
+        exact = next((b for b in inferable if lowered in b.models), None)
+        return exact or next((b for b in inferable if b.matches_model(lowered)), None)
 
     def type_names(self) -> list[str]:
         """Every name ``type:`` accepts: backend types, then preset names and aliases."""
