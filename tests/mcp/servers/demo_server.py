@@ -42,6 +42,12 @@ def get_env(name: str) -> str:
 
 
 @server.tool()
+def pid() -> str:
+    """The server's process id (the tests check that the process is gone after the run)."""
+    return str(os.getpid())
+
+
+@server.tool()
 def fail(message: str) -> str:
     """Answer with a tool error carrying the message."""
     raise ToolError(message)

@@ -1,0 +1,184 @@
+"""``massgen run`` and ``massgen chat`` (the default command): run a config, or a quick single model.
+
+    massgen run --config FILE "question" [--output text|jsonl]
+    massgen --model gpt-5-nano "question"          (also: python -m massgen.cli ...)
+    massgen --backend grok --model grok-3-mini     (no question: an interactive chat)
+
+Exit status: 0 on success; 1 after an ``error`` event or when the config does not validate; 2 when the
+command is misused; 130 after Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from .options import catalog_option, open_catalog
+
+if TYPE_CHECKING:
+    from ..config.spec import RunSpec
+    from ..conversation import Message
+    from ..output import Sink
+
+F = TypeVar("F", bound=Callable[..., Any])
+EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
+QUIT_WORDS = frozenset({"exit", "quit", "/exit", "/quit"})
+
+
+def output_options(command: F) -> F:
+    for option in reversed(
+        [
+            click.option("--output", "output", type=click.Choice(["text", "jsonl"]), default="text", show_default=True,
+                         help="text for people; jsonl prints one JSON event per line (the documented contract)."),
+            click.option("--no-display", is_flag=True, help="Plain text output instead of the rich terminal display."),
+            click.option("--agent", "--single-agent", "single_agent", metavar="ID",
+                         help="Run only this agent of the config (no coordination)."),
+            catalog_option,
+        ]
+    ):
+        command = option(command)
+    return command
+
+
+@click.command("run")
+@click.option("--config", "config_path", required=True, type=click.Path(dir_okay=False), help="The YAML config to run.")
+@output_options
+@click.argument("question")
+def run(config_path: str, question: str, output: str, no_display: bool, single_agent: str | None,
+        catalog_dirs: Sequence[str]) -> None:
+    """Validate CONFIG and answer QUESTION with it."""
+    spec = load_config(config_path, catalog_dirs)
+    sys.exit(execute(spec, [question], output=output, display=not no_display, single_agent=single_agent))
+
+
+@click.command("chat")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), help="The YAML config to run.")
+@click.option("--model", help="Quick mode: the model to talk to (its backend follows from the name).")
+@click.option("--backend", "backend_type", help="Quick mode: the backend type, when the model name does not tell.")
+@click.option("--base-url", help="Quick mode: the provider endpoint (as the provider's SDK means base_url).")
+@click.option("--system-message", help="Quick mode: the agent's system message.")
+@output_options
+@click.argument("question", required=False)
+def chat(config_path: str | None, model: str | None, backend_type: str | None, base_url: str | None,
+         system_message: str | None, question: str | None, output: str, no_display: bool,
+         single_agent: str | None, catalog_dirs: Sequence[str]) -> None:
+    """Answer QUESTION, or chat interactively when no question is given."""
+    quick = {"model": model, "backend": backend_type, "base_url": base_url, "system_message": system_message}
+    if config_path and any(quick.values()):
+        given = ", ".join(f"--{k.replace('_', '-')}" for k, v in quick.items() if v)
+        raise click.UsageError(f"{given} cannot be combined with --config; put those settings in the config")
+    if config_path:
+        spec = load_config(config_path, catalog_dirs)
+    elif model:
+        spec = quick_config(model, backend_type, base_url, system_message, catalog_dirs)
+    else:
+        raise click.UsageError("give --config FILE or --model MODEL (e.g. massgen --model gpt-5-nano \"Question\")")
+    questions = [question] if question else None
+    sys.exit(execute(spec, questions, output=output, display=not no_display, single_agent=single_agent))
+
+
+def quick_config(model: str, backend_type: str | None, base_url: str | None, system_message: str | None,
+                 catalog_dirs: Sequence[str]) -> RunSpec:
+    """The config a user would write for one model, compiled like any other (same diagnostics)."""
+    from ..config import compile_mapping
+
+    backend: dict[str, Any] = {"model": model}
+    if backend_type:
+        backend["type"] = backend_type
+    if base_url:
+        backend["base_url"] = base_url
+    agent: dict[str, Any] = {"id": "agent", "backend": backend}
+    if system_message:
+        agent["system_message"] = system_message
+    source = "<command line>"
+    return _checked(compile_mapping({"agent": agent}, source, catalog=_catalog(catalog_dirs)))
+
+
+def load_config(path: str, catalog_dirs: Sequence[str]) -> RunSpec:
+    from ..config import compile_file
+
+    return _checked(compile_file(path, catalog=_catalog(catalog_dirs)))
+
+
+def _catalog(catalog_dirs: Sequence[str]) -> Any:
+    return open_catalog(catalog_dirs) if catalog_dirs else None
+
+
+def _checked(result: Any) -> RunSpec:
+    """The spec of a compile result; diagnostics go to stderr as ``massgen validate`` prints them."""
+    if result.diagnostics:
+        click.echo(format_diagnostics(result.diagnostics), err=True)
+    if result.spec is None:
+        raise SystemExit(EXIT_ERROR)
+    return result.spec
+
+
+def format_diagnostics(diagnostics: list[Any]) -> str:
+    try:
+        from ..config.report import format_text
+    except ImportError:  # the shared report module is not there in every checkout yet
+        return "\n".join(f"{d.file}:{d.line}:{d.column}: {d.severity.value}: {d.message} [{d.code}]" for d in diagnostics)
+    return format_text(diagnostics)
+
+
+def execute(spec: RunSpec, questions: list[str] | None, *, output: str, display: bool,
+            single_agent: str | None) -> int:
+    """Run the questions (or an interactive chat when None) and return the exit status."""
+    from ..output import make_sink
+
+    if output == "text" and display and single_agent is None and len(spec.agents) > 1:
+        # ---- issue 6: a multi-agent run shows its agents side by side
+        from ..output.multi_agent import MultiAgentDisplay
+
+        sink: Sink = MultiAgentDisplay([agent.id for agent in spec.agents])
+    else:
+        sink = make_sink(output, display=display)
+    try:
+        return asyncio.run(_answer(spec, questions, sink, single_agent))
+    except KeyboardInterrupt:
+        click.echo("\ninterrupted", err=True)
+        return EXIT_INTERRUPTED
+    finally:
+        sink.close()
+
+
+async def _answer(spec: RunSpec, questions: list[str] | None, sink: Sink, single_agent: str | None) -> int:
+    from ..errors import MassGenError
+    from ..session import Session
+
+    history: list[Message] = []
+    async with Session(spec, sink, single_agent=single_agent) as session:
+        if questions is not None:
+            try:
+                for question in questions:
+                    await session.ask(question, history)
+            except MassGenError:
+                return EXIT_ERROR  # the sink already showed the error event
+            return 0
+        return await _interactive(session, history)
+
+
+async def _interactive(session: Any, history: list[Message]) -> int:
+    """Ask, answer, repeat, keeping the conversation; an empty line, ``exit`` or end of input stops."""
+    from ..agent import ToolRoundsExceeded
+    from ..errors import BackendError, MassGenError
+
+    click.echo("Interactive chat: type your question; 'exit' or Ctrl-D ends it.", err=True)
+    while True:
+        click.echo("\nYou: ", nl=False, err=True)
+        line = await asyncio.to_thread(sys.stdin.readline)
+        question = line.strip()
+        if not line or question.lower() in QUIT_WORDS:
+            return 0
+        if not question:
+            continue
+        try:
+            await session.ask(question, history)
+        except (BackendError, ToolRoundsExceeded):
+            continue  # this turn failed (the error was shown); the conversation goes on
+        except MassGenError:
+            return EXIT_ERROR  # the agent cannot run at all (missing key, MCP servers down, ...)
