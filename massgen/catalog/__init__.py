@@ -4,6 +4,10 @@ from .loader import ENV_VAR, CatalogError, catalog_dirs, load_catalog
 from .model import (
     CAPABILITIES,
     CAPABILITY_VALUES,
+    DEFINITION_REF_PREFIX,
+    PARAMETER_FORMATS,
+    PARAMETER_KEYWORDS,
+    PROTOCOLS,
     TOOL_FLAG_VALUES,
     TOOL_FLAGS,
     BackendDef,
@@ -14,7 +18,11 @@ from .model import (
 __all__ = [
     "CAPABILITIES",
     "CAPABILITY_VALUES",
+    "DEFINITION_REF_PREFIX",
     "ENV_VAR",
+    "PARAMETER_FORMATS",
+    "PARAMETER_KEYWORDS",
+    "PROTOCOLS",
     "TOOL_FLAGS",
     "TOOL_FLAG_VALUES",
     "BackendDef",

@@ -1,0 +1,97 @@
+"""A user adds a provider preset and a whole backend type from a folder, with no code change."""
+
+from __future__ import annotations
+
+import pytest
+
+from massgen.catalog import load_catalog
+from massgen.config import compile_file
+
+PRESET = """\
+name: acme
+title: Acme Inference
+aliases: [acme_ai]
+base_url: https://api.acme-inference.example/v1
+url_match: [acme-inference.example]
+api_key_env: [ACME_API_KEY]
+models: [acme-large]
+"""
+
+BACKEND = """\
+type: localgpt
+title: LocalGPT server
+protocol: openai_chat
+api_key_required: false
+base_url: http://localhost:7777/v1
+default_port: 7777
+model_patterns: ["^localgpt-"]
+capabilities: {web_search: none, code_execution: mcp, file_ops: mcp, mcp: mcp}
+tool_flags: {enable_web_search: unsupported, enable_code_execution: unsupported, enable_code_interpreter: unsupported}
+parameter_groups: [core, mcp, chat_sampling]
+parameters:
+  mirostat: {type: integer, enum: [0, 1, 2], description: Mirostat sampling mode.}
+"""
+
+CONFIG = """\
+agents:
+  - id: by-type
+    backend: {type: acme, model: acme-large, temperature: 0.3}
+  - id: by-url
+    backend: {type: chatcompletion, model: acme-large, base_url: "https://api.acme-inference.example/v1"}
+  - id: new-backend
+    backend: {type: localgpt, model: localgpt-7b, mirostat: 2}
+  - id: inferred
+    backend: {model: localgpt-13b}
+"""
+
+
+@pytest.fixture
+def extra(tmp_path):
+    folder = tmp_path / "my-catalog"
+    (folder / "providers").mkdir(parents=True)
+    (folder / "providers" / "acme.yaml").write_text(PRESET)
+    (folder / "localgpt.yaml").write_text(BACKEND)
+    return folder
+
+
+def test_extra_folder_adds_preset_and_backend(extra):
+    catalog = load_catalog([extra])
+    backend, preset = catalog.resolve_type("acme_ai")
+    assert (backend.type, preset.name, preset.api_key_env) == ("chatcompletion", "acme", ["ACME_API_KEY"])
+    assert catalog.provider_for_url("https://api.acme-inference.example/v1").name == "acme"
+    assert catalog.infer_backend("localgpt-7b").type == "localgpt"
+    assert catalog.backends["localgpt"].parameters["mirostat"]["enum"] == [0, 1, 2]
+    assert "localgpt" not in load_catalog().backends
+
+
+def test_environment_variable_adds_the_folder(extra, monkeypatch, tmp_path):
+    monkeypatch.setenv("MASSGEN_CATALOG_PATH", f"{tmp_path / 'empty-slot'}{__import__('os').pathsep}{extra}")
+    (tmp_path / "empty-slot").mkdir()
+    assert "localgpt" in load_catalog().backends
+    assert "localgpt" not in load_catalog(use_env=False).backends
+
+
+def test_a_config_using_them_validates(extra, tmp_path):
+    config = tmp_path / "config.yaml"
+    config.write_text(CONFIG)
+    result = compile_file(config, catalog=load_catalog([extra]))
+    errors = [(d.line, d.code, d.message) for d in result.diagnostics if d.is_error]
+    assert errors == []
+    agents = [(a.backend_type, a.provider, a.api_key_env) for a in result.spec.agents]
+    assert agents[:2] == [("chatcompletion", "acme", ["ACME_API_KEY"])] * 2
+    assert [a[0] for a in agents[2:]] == ["localgpt", "localgpt"]
+
+
+def test_without_the_folder_the_same_config_fails(tmp_path):
+    config = tmp_path / "config.yaml"
+    config.write_text(CONFIG)
+    result = compile_file(config, catalog=load_catalog())
+    codes = {(d.line, d.code) for d in result.diagnostics if d.is_error}
+    assert (3, "unknown-backend-type") in codes and (7, "unknown-backend-type") in codes
+
+
+def test_a_wrong_value_for_a_user_parameter_is_caught(extra, tmp_path):
+    config = tmp_path / "config.yaml"
+    config.write_text("agent:\n  backend: {type: localgpt, model: localgpt-7b, mirostat: 5}\n")
+    result = compile_file(config, catalog=load_catalog([extra]))
+    assert [(d.line, d.path) for d in result.diagnostics if d.is_error] == [(2, "/agent/backend/mirostat")]
