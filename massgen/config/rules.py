@@ -149,9 +149,8 @@ def mcp_server_rule(ctx: BackendContext) -> Iterator[Issue]:
         if name is None:
             yield Issue(path, "mcp-server-name", "this MCP server has no `name`",
                         hint="add `name: <server>`; its tools appear as mcp__<name>__<tool>")
-        elif name in seen:
-            yield Issue((*path, "name") if isinstance(ctx.backend["mcp_servers"], list) else path,
-                        "duplicate-mcp-server", f"{label} is defined twice",
+        elif name in seen:  # only the list form can repeat a name
+            yield Issue((*path, "name"), "duplicate-mcp-server", f"{label} is defined twice",
                         hint="give each server its own name")
         if name:
             seen.add(name)
