@@ -13,9 +13,11 @@ from typing import TYPE_CHECKING
 from .conversation import Message
 from .errors import BackendError, ConfigError, MassGenError
 from .events import Error, Final
+from .transcript import Transcript
 
 if TYPE_CHECKING:
     from .agent.toolset import Toolset
+    from .orchestrator import Participant
     from .backend import Backend
     from .config.spec import AgentSpec, RunSpec
     from .output import Sink
@@ -24,10 +26,14 @@ if TYPE_CHECKING:
 class Session:
     def __init__(self, spec: RunSpec, sink: Sink, *, single_agent: str | None = None) -> None:
         self.spec = spec
-        self.sink = sink
         self.single_agent = single_agent
         self._stack = AsyncExitStack()
         self._agent: tuple[AgentSpec, Backend, Toolset] | None = None
+        # ---- issue 6: every run's transcript (.massgen/sessions/*.jsonl) sees all events on their way to the sink
+        self._transcript = Transcript(spec, sink)
+        self._stack.callback(self._transcript.close)
+        self.sink = self._transcript
+        self._team: list[Participant] | None = None
 
     async def __aenter__(self) -> Session:
         return self
@@ -37,15 +43,24 @@ class Session:
 
     async def ask(self, question: str, history: list[Message] | None = None) -> str:
         """Answer ``question`` after ``history`` (which gets this turn's messages appended)."""
+        self._transcript.question(question)
         try:
             if self.single_agent is None and len(self.spec.agents) > 1:
-                # ---- multi-agent path (issue 6): the orchestrator engineer plugs massgen.orchestrator in here.
-                raise ConfigError("this config has several agents; pick one with single_agent until the orchestrator lands")
+                return await self._ask_team(question, history)
             return await self._ask_single(question, history)
         except MassGenError as exc:
             self.sink(Error(_describe(exc), retryable=getattr(exc, "retryable", False), agent=self._agent_id()))
             raise
 
+    # ---- multi-agent path (issue 6): MassGen's answer / vote / present, in massgen.orchestrator ----
+    async def _ask_team(self, question: str, history: list[Message] | None) -> str:
+        from .orchestrator.team import ask_team, open_team
+
+        if self._team is None:
+            self._team = await open_team(self.spec, self._stack)
+        return await ask_team(self.spec, self._team, question, self.sink, history)
+
+    # ---- end of the multi-agent path ----
     async def _ask_single(self, question: str, history: list[Message] | None) -> str:
         from .agent import DEFAULT_MAX_ROUNDS, run_agent
 

@@ -1,8 +1,8 @@
 """Every run's transcript: one JSON object per line under ``.massgen/sessions/``.
 
-The first line describes the run (question, agents without any credentials), then every event any agent
-produced (the ``--output jsonl`` form plus ``t``, seconds since the start), and a last ``session_end`` line
-with the final answer, the winner, the duration and each agent's token usage. Every line goes through
+The first line describes the run (config, agents without any credentials); then each ``question`` and every
+event any agent produced (the ``--output jsonl`` form), each with ``t``, seconds since the start; and a last
+``session_end`` line with the last final answer and who gave it, the duration and each agent's token usage. Every line goes through
 ``redact`` with the run's own API keys, so a key that leaks into a provider's error text never reaches
 the file.
 """
@@ -35,12 +35,13 @@ def known_secrets(agents: list[AgentSpec]) -> tuple[str, ...]:
 class Transcript:
     """An event sink that appends to the session file and forwards each event to ``downstream``."""
 
-    def __init__(self, spec: RunSpec, question: str, downstream: EventSink, *, root: Path | None = None) -> None:
+    def __init__(self, spec: RunSpec, downstream: EventSink, *, root: Path | None = None) -> None:
         self.downstream = downstream
         self._secrets = known_secrets(spec.agents)
         self._started = time.monotonic()
         self._usage: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-        self._final: str | None = None
+        self._final: Final | None = None
+        self._answered = True  # whether the last question got its final answer
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
         directory = (root or Path.cwd()) / SESSIONS_DIR
         directory.mkdir(parents=True, exist_ok=True)
@@ -50,7 +51,6 @@ class Transcript:
             "type": "session_start",
             "started_at": datetime.now(timezone.utc).isoformat(),
             "config": spec.source,
-            "question": question,
             "agents": [
                 {"id": a.id, "backend": a.backend_type, "provider": a.provider, "model": a.model}
                 for a in spec.agents
@@ -63,22 +63,30 @@ class Transcript:
             totals[0] += event.input_tokens
             totals[1] += event.output_tokens
         if isinstance(event, Final):
-            self._final = event.content
-        self._write({**event.to_json(), "t": round(time.monotonic() - self._started, 4)})
+            self._final = event
+            self._answered = True
+        self._write({**event.to_json(), "t": self._elapsed()})
         self.downstream(event)
 
-    def close(self, *, winner: str | None = None, status: str = "ok") -> None:
+    def question(self, text: str) -> None:
+        self._answered = False
+        self._write({"type": "question", "content": text, "t": self._elapsed()})
+
+    def close(self) -> None:
         if self._file.closed:
             return
         self._write({
             "type": "session_end",
-            "status": status,
-            "winner": winner,
-            "final": self._final,
-            "duration_seconds": round(time.monotonic() - self._started, 4),
+            "status": "ok" if self._answered else "error",
+            "winner": self._final.agent if self._final else None,
+            "final": self._final.content if self._final else None,
+            "duration_seconds": self._elapsed(),
             "usage": {a: {"input_tokens": i, "output_tokens": o} for a, (i, o) in self._usage.items()},
         })
         self._file.close()
+
+    def _elapsed(self) -> float:
+        return round(time.monotonic() - self._started, 4)
 
     def _write(self, record: dict[str, Any]) -> None:
         line = redact(json.dumps(record, ensure_ascii=False, default=str), self._secrets)

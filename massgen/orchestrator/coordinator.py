@@ -57,7 +57,7 @@ class Coordinator:
         if self.settings.skip_coordination_rounds:
             first = next(iter(self.participants.values()))
             self.sink(Notice(kind="winner", message="coordination skipped; the first agent answers", agent=first.id))
-            final = await present(first, question, self.board, None, self.settings, self.sink)
+            final = await present(first, question, self.board, None, self.sink)
             return CoordinationResult(final, first.id, False, "skip_coordination_rounds")
         started = time.monotonic()
         deadline = started + self.settings.orchestrator_timeout_seconds
@@ -145,7 +145,7 @@ class Coordinator:
         if self.board.states[winner.id].dropped:
             final = present_existing(self.board, winner.id, self.sink, "the winner's backend failed")
         else:
-            final = await present(winner, question, self.board, selection, self.settings, self.sink)
+            final = await present(winner, question, self.board, selection, self.sink)
         return CoordinationResult(final, winner.id, False, selection.basis)
 
     def _finish_after_timeout(self, elapsed: float) -> CoordinationResult:

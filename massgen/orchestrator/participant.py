@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..agent import Tool, Toolset, run_agent
+from ..agent import DEFAULT_MAX_ROUNDS, Tool, Toolset, run_agent
 from ..backend import Backend
 from ..config.spec import AgentSpec
 from ..conversation import Message
@@ -27,8 +27,12 @@ class Participant:
     def id(self) -> str:
         return self.spec.id
 
-    async def run_turns(self, history: list[Message], extra: list[Tool], sink: EventSink, max_rounds: int) -> bool:
+    @property
+    def max_rounds(self) -> int:
+        return int(self.spec.backend.get("max_tool_rounds") or DEFAULT_MAX_ROUNDS)
+
+    async def run_turns(self, history: list[Message], extra: list[Tool], sink: EventSink) -> bool:
         tools = self.toolset.merged(Toolset().add(*extra)) if extra else self.toolset
-        result = await run_agent(self.backend, history, tools, sink, max_rounds=max_rounds, agent=self.id)
+        result = await run_agent(self.backend, history, tools, sink, max_rounds=self.max_rounds, agent=self.id)
         history[:] = result.messages
         return result.ended_by is None

@@ -9,7 +9,6 @@ from ..errors import MassGenError
 from ..events import EventSink, Final, Notice
 from .participant import Participant
 from .prompts import presentation_messages
-from .settings import CoordinationSettings
 from .state import Board
 from .winner import Selection
 
@@ -19,7 +18,6 @@ async def present(
     question: str,
     board: Board,
     selection: Selection | None,
-    settings: CoordinationSettings,
     sink: EventSink,
 ) -> str:
     """Streams the winner's presentation; ``selection`` None means no coordination ran (answer directly)."""
@@ -32,7 +30,7 @@ async def present(
             question, board.answers(), board.anon_of, selection, reasons, winner.spec.system_message, winner.history
         )
     try:
-        await winner.run_turns(history, [], sink, settings.max_tool_rounds)
+        await winner.run_turns(history, [], sink)
     except MassGenError as exc:
         if selection is None or board.states[winner.id].answer is None:
             raise

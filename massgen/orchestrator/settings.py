@@ -21,7 +21,6 @@ class CoordinationSettings:
     answer_novelty_requirement: Strictness = "lenient"
     skip_coordination_rounds: bool = False
     workflow_attempts: int = 3
-    max_tool_rounds: int = 25
 
     @classmethod
     def from_spec(cls, orchestrator: dict[str, Any], timeout_settings: dict[str, Any]) -> CoordinationSettings:

@@ -1,6 +1,6 @@
 """The terminal display of a multi-agent run: every agent's progress side by side, then the final answer.
 
-It is an event sink. Each agent gets a panel (a table row when there are many agents) with its status, its
+It is an event sink (called with each event, closed once at the end). Each agent gets a panel (a table row when there are many agents) with its status, its
 answers and vote, and the tail of what it is writing; coordination notices (a vote ignored, an agent
 dropped, a timeout) show where they happened. Once the winner is announced its text streams into a final
 panel, which stays on screen when the run ends.
@@ -46,20 +46,26 @@ class MultiAgentDisplay:
         self.presentation = ""
         self.banner = ""
         self.final: str | None = None
+        self.error: str | None = None
         self._live = Live(console=self.console, get_renderable=self._render, refresh_per_second=8, transient=True)
 
-    def __enter__(self) -> MultiAgentDisplay:
-        self._live.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._live.stop()
+    def close(self) -> None:
+        """Leaves the agents and the final answer (or the error) on screen."""
+        if self._live.is_started:
+            self._live.stop()
         self.console.print(self._render_agents())
-        self.console.print(self._render_final())
+        if self.error is not None:
+            self.console.print(Text(f"error: {self.error}", style="bold red"))
+        if self.final is not None or self.presentation or self.banner:
+            self.console.print(self._render_final())
 
     def __call__(self, event: Event) -> None:
+        if not self._live.is_started:
+            self._live.start()
         view = self.agents.get(event.agent or "")
         if view is None:
+            if isinstance(event, Error):
+                self.error = event.message
             return
         if isinstance(event, TextDelta):
             if event.agent == self.presenter:

@@ -25,8 +25,11 @@ async def run_displayed(policies: dict, width: int = 200, **settings) -> str:
     out = io.StringIO()
     console = Console(file=out, width=width, force_terminal=False, color_system=None)
     participants = [Participant(spec(a), ScriptedBackend(spec(a), p)) for a, p in policies.items()]
-    with MultiAgentDisplay(list(policies), console) as display:
+    display = MultiAgentDisplay(list(policies), console)
+    try:
         await Coordinator(participants, CoordinationSettings(**settings), display).run("Q")
+    finally:
+        display.close()
     return out.getvalue()
 
 

@@ -32,22 +32,23 @@ async def test_transcript_has_every_event_and_no_key(tmp_path, monkeypatch):
     specs = [spec("leaky", api_key_env=["TEST_PROVIDER_KEY"]), spec("good", api_key=CONFIG_KEY)]
     run_spec = RunSpec(agents=specs, source="team.yaml")
     forwarded: list[Event] = []
-    transcript = Transcript(run_spec, "What now?", forwarded.append, root=tmp_path)
+    transcript = Transcript(run_spec, forwarded.append, root=tmp_path)
+    transcript.question("What now?")
     participants = [Participant(specs[0], ScriptedBackend(specs[0], leaky)), Participant(specs[1], ScriptedBackend(specs[1], good))]
     result = await Coordinator(participants, CoordinationSettings(), transcript).run("What now?")
-    transcript.close(winner=result.winner)
+    transcript.close()
 
     files = list((tmp_path / ".massgen" / "sessions").glob("*.jsonl"))
     assert files == [transcript.path]
     raw = transcript.path.read_text()
     assert KEY not in raw and CONFIG_KEY not in raw and "***" in raw
     records = [json.loads(line) for line in raw.splitlines()]
-    assert records[0]["type"] == "session_start" and records[0]["question"] == "What now?"
+    assert records[0]["type"] == "session_start" and records[1] == {"type": "question", "content": "What now?", "t": records[1]["t"]}
     assert records[0]["agents"][0] == {"id": "leaky", "backend": "openai", "provider": None, "model": "m"}
     types = {(r["type"], r.get("agent")) for r in records}
     assert {("answer", "good"), ("vote", "good"), ("notice", "leaky"), ("final", "good"), ("tool_call", "good")} <= types
     end = records[-1]
-    assert end["type"] == "session_end" and end["winner"] == "good" and end["final"] == "final text"
+    assert end["type"] == "session_end" and end["winner"] == result.winner == "good" and end["final"] == "final text"
     assert end["usage"]["good"]["input_tokens"] > 0 and end["duration_seconds"] >= 0
     assert all("t" in r for r in records[1:-1])
-    assert len(forwarded) == len(records) - 2  # every event also went on to the display
+    assert len(forwarded) == len(records) - 3  # every event also went on to the display
