@@ -1,0 +1,48 @@
+"""The one HTTP backend, for all four wire protocols: ``create(spec)`` is what ``massgen.backend`` calls.
+
+Nothing here knows a provider: the profile (catalog facts), the protocol's template, codec and decoder
+make every difference.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from ..config.spec import AgentSpec
+from ..conversation import Message, ToolSpec
+from ..events import Event
+from .decoders import DECODERS
+from .profile import Profile, resolve
+from .request import HTTPRequest, build_request
+from .transport import Policy, stream_events
+
+
+class HTTPBackend:
+    """Streams one model turn over HTTP. Keys are resolved (or reported missing) when it is created."""
+
+    def __init__(self, spec: AgentSpec, profile: Profile) -> None:
+        self.spec = spec
+        self.profile = profile
+        self.policy = Policy.from_params(spec.params)
+        self._decoder = DECODERS[profile.protocol]
+        self._label = f"{spec.id} ({profile.provider or profile.backend_type})"
+
+    def build_request(self, messages: list[Message], tools: list[ToolSpec]) -> HTTPRequest:
+        return build_request(self.profile, self.spec, messages, tools)
+
+    async def stream(self, messages: list[Message], tools: list[ToolSpec]) -> AsyncIterator[Event]:
+        request = self.build_request(messages, tools)
+        secrets = (self.profile.api_key,) if self.profile.api_key else ()
+        async for event in stream_events(request, self._decoder, self.policy, self._label, secrets):
+            event.agent = self.spec.id
+            yield event
+
+    async def aclose(self) -> None:
+        """Nothing to release: connections belong to the process-wide pool."""
+
+    def __repr__(self) -> str:
+        return f"HTTPBackend({self.spec.id!r}, {self.profile.protocol}, {self.profile.base_url})"
+
+
+def create(spec: AgentSpec) -> HTTPBackend:
+    return HTTPBackend(spec, resolve(spec))

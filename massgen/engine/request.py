@@ -1,0 +1,122 @@
+"""Turn a conversation into one HTTP request: codec → context → protocol template → serialized once."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..config.spec import AgentSpec
+from ..conversation import Message, ToolSpec
+from ..errors import ConfigError
+from .codecs import CODECS
+from .profile import Profile, deep_merge
+from .template import OMIT, load_template, render_value
+
+
+@dataclass
+class HTTPRequest:
+    method: str
+    url: str
+    query: dict[str, str]
+    headers: dict[str, str] = field(repr=False)  # carries the API key
+    body: dict[str, Any]
+    content: bytes = field(repr=False)
+
+
+def build_request(profile: Profile, spec: AgentSpec, messages: list[Message], tools: list[ToolSpec]) -> HTTPRequest:
+    facts = profile.facts
+    model = spec.model or ""
+    context = CODECS[profile.protocol].render(messages, tools)
+    builtin_tools, builtin_headers = _builtin_tools(profile, spec)
+    context["tools"] = context["tools"] + builtin_tools
+    params, header_values = _params(profile, spec, model)
+    settings = {**profile.schema_defaults, **spec.params}
+    context.update(model=model, base_url=profile.base_url, params=params, settings=settings, omit=OMIT)
+
+    form = _url_form(facts.get("urls", []), profile.base_url)
+    context["url"] = render_value(form["url"], context)
+    context["query"] = render_value(form.get("query", {}), context)
+    context["headers"] = _join_headers(facts.get("headers", {}), builtin_headers, header_values)
+
+    _, template = load_template(profile.protocol)
+    rendered = template(context)
+    body = deep_merge(rendered["body"], facts.get("body", {}))
+    body.update(spec.params.get("extra_body") or {})  # extra_body is passed through as the SDKs do
+    headers = {k.lower(): str(v) for k, v in rendered["headers"].items()}
+    auth = facts.get("auth") or {}
+    if profile.api_key and auth.get("header"):
+        headers[auth["header"]] = f"{auth.get('prefix', '')}{profile.api_key}"
+    content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    query = {k: str(v) for k, v in rendered["query"].items()}
+    return HTTPRequest(rendered["method"], rendered["url"], query, headers, body, content)
+
+
+def _params(profile: Profile, spec: AgentSpec, model: str) -> tuple[dict[str, Any], dict[str, str]]:
+    """The provider parameters to send: defaults, model rules, renames (dotted paths nest), header params."""
+    facts = profile.facts
+    header_params = facts.get("header_params", {})
+    params = {k: v for k, v in spec.params.items() if k not in profile.client_keys and k not in header_params}
+    for key, value in facts.get("defaults", {}).items():
+        params.setdefault(key, value)
+    renames = dict(facts.get("rename", {}))
+    for rule in facts.get("model_rules", []):
+        if re.search(rule["match"], model.lower()):
+            renames.update(rule.get("rename", {}))
+            for key in rule.get("drop", []):
+                params.pop(key, None)
+    body: dict[str, Any] = {}
+    for key, value in params.items():
+        if facts.get("camel_case_values") and isinstance(value, dict):
+            value = {_camel(k): v for k, v in value.items()}
+        _set_path(body, renames.get(key, key), value)
+    headers = {header: ",".join(spec.params[p]) if isinstance(spec.params[p], list) else str(spec.params[p])
+               for p, header in header_params.items() if spec.params.get(p)}
+    return body, headers
+
+
+def _builtin_tools(profile: Profile, spec: AgentSpec) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+    tools: list[dict[str, Any]] = []
+    headers: list[dict[str, str]] = []
+    available = profile.facts.get("builtin_tools", {})
+    for flag, enabled in spec.tool_flags.items():
+        if not enabled:
+            continue
+        entry = available.get(flag)
+        if entry is None:
+            name = profile.provider or profile.backend_type
+            raise ConfigError(f"agent {spec.id!r}: {name!r} has no built-in tool for {flag}; remove it from the config")
+        tools += entry.get("tools", [])
+        headers.append(entry.get("headers", {}))
+    return tools, headers
+
+
+def _join_headers(*sources: Any) -> dict[str, str]:
+    """Static headers, built-in tool headers and header params; repeated names (anthropic-beta) join with commas."""
+    joined: dict[str, str] = {}
+    for source in sources:
+        for headers in source if isinstance(source, list) else [source]:
+            for name, value in headers.items():
+                name = name.lower()
+                joined[name] = f"{joined[name]},{value}" if name in joined and str(value) not in joined[name] else str(value)
+    return joined
+
+
+def _url_form(forms: list[dict[str, Any]], base_url: str) -> dict[str, Any]:
+    for form in forms:
+        if "match" not in form or re.search(form["match"], base_url):
+            return form
+    raise ConfigError(f"no request URL form matches base_url {base_url!r}")
+
+
+def _set_path(target: dict[str, Any], path: str, value: Any) -> None:
+    *parents, leaf = path.split(".")
+    for part in parents:
+        target = target.setdefault(part, {})
+    target[leaf] = value
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
