@@ -88,7 +88,12 @@ def is_type(value: Any, name: str) -> bool:
 
 
 def key_name(path: Path) -> str:
-    return str(path[-1]) if path else "the config"
+    """How a user names the place: ``temperature``, ``exclude_tools[1]``, ``agents[0]``."""
+    if not path:
+        return "the config"
+    if isinstance(path[-1], int):
+        return f"{key_name(path[:-1])}[{path[-1]}]"
+    return str(path[-1])
 
 
 class Checker:

@@ -1,0 +1,102 @@
+"""`massgen validate` and `massgen schema` as a user runs them: a real subprocess for exit codes and
+output, click's runner for the text snapshots."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from massgen.cli import main
+from tests.conftest import REPO
+
+BROKEN = REPO / "tests" / "config" / "broken"
+EXAMPLES = REPO / "examples"
+CONTRACT_FIELDS = {"file", "line", "column", "end_line", "end_column", "severity", "code", "message", "path", "hint"}
+
+
+def massgen(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "massgen.cli", *args], capture_output=True, text=True,
+                          cwd=cwd, timeout=60)
+
+
+def test_examples_are_clean() -> None:
+    done = massgen("validate", "examples/")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "0 errors, 0 warnings" in done.stdout
+
+
+def test_json_contract() -> None:
+    done = massgen("validate", "--format", "json", str(BROKEN / "unknown-key.yaml"))
+    assert done.returncode == 1
+    diagnostics = json.loads(done.stdout)["diagnostics"]
+    assert all(set(d) == CONTRACT_FIELDS for d in diagnostics)
+    first = diagnostics[0]
+    assert (first["line"], first["column"], first["code"], first["severity"]) == (9, 7, "unknown-key", "error")
+    assert first["path"] == "/agents/0/backend/enable_websearch"
+    assert first["hint"] == "did you mean `enable_web_search`?"
+    assert (first["end_line"], first["end_column"]) == (9, 23)
+
+
+def test_github_annotations() -> None:
+    done = massgen("validate", "--format", "github", str(BROKEN / "out-of-range.yaml"))
+    assert done.returncode == 1
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith(f"::error file={BROKEN / 'out-of-range.yaml'},line=7,col=20,endLine=7,endColumn=23,"
+                               "title=out-of-range::`temperature` must be at most 1, got 1.5")
+    assert len(lines) == 2
+
+
+def test_warnings_pass_unless_strict() -> None:
+    path = str(BROKEN / "env-and-keys.yaml")
+    assert massgen("validate", path).returncode == 0
+    strict = massgen("validate", "--strict", "--format", "json", path)
+    assert strict.returncode == 1
+    assert {d["severity"] for d in json.loads(strict.stdout)["diagnostics"]} == {"error"}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [(), ("no/such/file.yaml",), ("--format", "xml", "examples/"), ("tests/cli",)],
+    ids=["no-files", "missing-file", "unknown-format", "folder-without-yaml"],
+)
+def test_usage_errors_exit_2(args: tuple[str, ...], tmp_path: Path) -> None:
+    if args == ("tests/cli",):
+        args = (str(tmp_path),)
+    done = massgen("validate", *args)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr and "Error" in done.stderr
+
+
+def test_folder_is_searched_and_all_files_reported() -> None:
+    done = massgen("validate", "--format", "json", str(BROKEN))
+    assert done.returncode == 1
+    files = {Path(d["file"]).name for d in json.loads(done.stdout)["diagnostics"]}
+    assert files == {p.name for p in BROKEN.glob("*.yaml")}
+
+
+def test_no_color_when_not_a_tty() -> None:
+    done = massgen("validate", str(BROKEN / "unknown-model.yaml"))
+    assert "\x1b[" not in done.stdout
+
+
+@pytest.mark.parametrize("name", ["unknown-key", "mcp-servers", "unsupported-capability", "yaml-syntax"])
+def test_text_output(name: str, snapshot, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(BROKEN)  # relative file names keep the snapshot independent of the checkout path
+    result = CliRunner().invoke(main, ["validate", "--verbose", f"{name}.yaml"])
+    assert result.exit_code == 1
+    assert result.output == snapshot
+
+
+def test_schema_command_prints_draft07() -> None:
+    done = massgen("schema")
+    assert done.returncode == 0
+    document = json.loads(done.stdout)
+    assert document["$schema"] == "http://json-schema.org/draft-07/schema#"
+    claude = document["definitions"]["backend_claude"]["properties"]
+    assert claude["temperature"]["maximum"] == 1
+    assert claude["temperature"]["description"]
