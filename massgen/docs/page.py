@@ -312,10 +312,13 @@ class _Builder:
             if not spec:
                 continue
             model = _need(backend, spec, "model", "its Quick Setup command")
-            if not backend.matches_model(model):
-                raise _fail(backend, "docs.quick_setup.model", f"{model!r} is not a model of this backend")
+            explicit = bool(spec.get("explicit_backend"))
+            # Without --backend the command relies on MassGen inferring the backend from the model name.
+            if not backend.matches_model(model) or not (explicit or self.catalog.infer_backend(model) is backend):
+                raise _fail(backend, "docs.quick_setup.model",
+                            f"`--model {model}` does not select this backend" + ("" if explicit else " on its own"))
             label = _need(backend, spec, "label", "its Quick Setup comment")
-            entries.append(QuickSetup(label, backend.type, model, bool(spec.get("explicit_backend"))))
+            entries.append(QuickSetup(label, backend.type, model, explicit))
         return entries
 
     # -- examples are checked against the catalog so they cannot drift ------------------------------
