@@ -23,7 +23,7 @@ class HTTPBackend:
     def __init__(self, spec: AgentSpec, profile: Profile) -> None:
         self.spec = spec
         self.profile = profile
-        self.policy = Policy.from_params(spec.params)
+        self.policy = Policy.from_params({**spec.params, **spec.backend})  # timeout/max_retries are core keys
         self._decoder = DECODERS[profile.protocol]
         self._label = f"{spec.id} ({profile.provider or profile.backend_type})"
 

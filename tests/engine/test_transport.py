@@ -1,0 +1,144 @@
+"""HTTP behaviour against the loopback server: retries, error mapping, broken streams, timeouts, secrets."""
+
+from __future__ import annotations
+
+import pytest
+
+from massgen.errors import (
+    AuthenticationError,
+    BadRequestError,
+    ProviderError,
+    RateLimitError,
+    StreamError,
+    TimeoutError_,
+)
+from massgen.events import Finish, TextDelta
+from tests.engine.helpers import KEY, backend_for, collect
+from tests.protocol_server import Fault, ProtocolServer, Reply, Turn, protocol_server  # noqa: F401
+
+PROTOCOL_TYPES = ["vllm", "openai", "claude", "gemini"]  # one backend type per wire protocol
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("type_", PROTOCOL_TYPES)
+async def test_429_with_retry_after_then_success(protocol_server: ProtocolServer, type_: str) -> None:
+    protocol_server.script(Reply.error(429, "slow down", {"retry-after": "0.05"}), Turn(text="fine now"))
+    events = await collect(backend_for(protocol_server, type_))
+    assert "".join(e.text for e in events if isinstance(e, TextDelta)) == "fine now"
+    assert len(protocol_server.requests) == 2
+    assert protocol_server.requests[0].body == protocol_server.requests[1].body
+
+
+@pytest.mark.anyio
+async def test_retry_after_ms_is_preferred(protocol_server: ProtocolServer) -> None:
+    # retry-after alone would wait an hour (beyond max_retry_after: backoff instead); retry-after-ms says 10 ms
+    protocol_server.script(Reply.error(503, "busy", {"retry-after": "3600", "retry-after-ms": "10"}), Turn(text="ok"))
+    events = await collect(backend_for(protocol_server, "claude"))
+    assert isinstance(events[-1], Finish) and events[-1].message.content == "ok"
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("status", [500, 408, 409, 529])
+async def test_transient_status_then_success(protocol_server: ProtocolServer, status: int) -> None:
+    protocol_server.script(Reply.error(status, "oops", {"retry-after-ms": "1"}), Turn(text="recovered"))
+    events = await collect(backend_for(protocol_server, "vllm"))
+    assert events[-1].message.content == "recovered"
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(("status", "error"), [(400, BadRequestError), (401, AuthenticationError), (403, AuthenticationError),
+                                                (404, BadRequestError), (422, BadRequestError)])
+async def test_client_errors_are_never_retried(protocol_server: ProtocolServer, status: int, error: type) -> None:
+    protocol_server.script(Reply.error(status, "you did something wrong"), Turn(text="never sent"))
+    with pytest.raises(error) as caught:
+        await collect(backend_for(protocol_server, "openai"))
+    assert len(protocol_server.requests) == 1
+    assert caught.value.status == status and caught.value.request_id == "req_000001"
+    assert "you did something wrong" in str(caught.value) and f"HTTP {status}" in str(caught.value)
+
+
+@pytest.mark.anyio
+async def test_retries_are_bounded(protocol_server: ProtocolServer) -> None:
+    protocol_server.script(*[Reply.error(429, "quota", {"retry-after-ms": "1"})] * 5)
+    with pytest.raises(RateLimitError, match="quota"):
+        await collect(backend_for(protocol_server, "gemini", max_retries=2))
+    assert len(protocol_server.requests) == 3
+
+
+@pytest.mark.anyio
+async def test_reset_before_first_event_is_retried(protocol_server: ProtocolServer) -> None:
+    protocol_server.script(Turn(text="lost", fault=Fault("reset", after=0)), Turn(text="second try"))
+    events = await collect(backend_for(protocol_server, "claude"))
+    assert events[-1].message.content == "second try"
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("type_", PROTOCOL_TYPES)
+async def test_reset_mid_stream_is_an_error_without_retry(protocol_server: ProtocolServer, type_: str) -> None:
+    # cut after 7 events: past the first text delta in every protocol, before the end in all
+    protocol_server.script(Turn(text="one two three four five six seven eight", fault=Fault("reset", after=7)), Turn(text="dup"))
+    seen = []
+    with pytest.raises(StreamError, match="connection broke"):
+        async for event in backend_for(protocol_server, type_).stream([], []):
+            seen.append(event)
+    assert seen and all(isinstance(e, TextDelta) for e in seen)  # what arrived was handed on once, nothing more
+    assert len(protocol_server.requests) == 1
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("type_", PROTOCOL_TYPES)
+async def test_stream_without_terminal_event_is_an_error(protocol_server: ProtocolServer, type_: str) -> None:
+    protocol_server.script(Turn(text="one two three four five six", fault=Fault("truncate", after=4)))
+    with pytest.raises(StreamError, match="ended before"):
+        await collect(backend_for(protocol_server, type_))
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("type_", PROTOCOL_TYPES)
+async def test_malformed_event_is_an_error(protocol_server: ProtocolServer, type_: str) -> None:
+    protocol_server.script(Turn(text="one two three", fault=Fault("malformed", after=2)))
+    with pytest.raises(StreamError, match="malformed event"):
+        await collect(backend_for(protocol_server, type_))
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("type_", PROTOCOL_TYPES)
+async def test_error_event_in_a_200_stream(protocol_server: ProtocolServer, type_: str) -> None:
+    protocol_server.script(Turn(text="one two three", fault=Fault("error_event", after=3, message="model overloaded")))
+    with pytest.raises(ProviderError, match="model overloaded"):
+        await collect(backend_for(protocol_server, type_))
+
+
+@pytest.mark.anyio
+async def test_stall_past_read_timeout(protocol_server: ProtocolServer) -> None:
+    protocol_server.script(Turn(text="one two three", fault=Fault("stall", after=3)))
+    with pytest.raises(TimeoutError_, match="read timeout"):
+        await collect(backend_for(protocol_server, "vllm", timeout={"read": 0.3}, max_retries=0))
+
+
+@pytest.mark.anyio
+async def test_stall_before_any_event_is_retried_then_reported(protocol_server: ProtocolServer) -> None:
+    protocol_server.script(*[Turn(text="x", fault=Fault("stall", after=0))] * 2)
+    with pytest.raises(TimeoutError_):
+        await collect(backend_for(protocol_server, "claude", timeout={"read": 0.2}, max_retries=1))
+    assert len(protocol_server.requests) == 2
+
+
+@pytest.mark.anyio
+async def test_unreachable_server_is_a_clear_error() -> None:
+    with ProtocolServer() as server:
+        backend = backend_for(server, "vllm", max_retries=0)
+    with pytest.raises(ProviderError, match="cannot reach"):
+        await collect(backend)
+
+
+@pytest.mark.anyio
+async def test_api_key_never_in_errors_or_reprs(protocol_server: ProtocolServer) -> None:
+    protocol_server.script(Reply.error(401, f"Incorrect API key provided: {KEY}. Check it."))
+    backend = backend_for(protocol_server, "openai")
+    with pytest.raises(AuthenticationError) as caught:
+        await collect(backend)
+    assert protocol_server.requests[0].headers["authorization"] == f"Bearer {KEY}"
+    for text in (str(caught.value), repr(caught.value), repr(backend), repr(backend.profile), repr(backend.spec),
+                 repr(backend.build_request([], []))):
+        assert KEY not in text and KEY[3:15] not in text
