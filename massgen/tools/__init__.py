@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from ..agent.toolset import Tool
+from ..errors import MassGenError
 from ..mcp.filtering import ToolFilter
 from .command_line import SERVER as COMMAND_LINE, TOOL as EXECUTE_COMMAND
 from .command_line import (
@@ -46,7 +47,10 @@ async def builtin_tools(backend: dict[str, Any], cwd: str | None, tool_filter: T
         tools += [tool for name, tool in file_tools(guard) if tool_filter.permits(FILESYSTEM, name)]
     if backend.get("enable_mcp_command_line") and COMMAND_LINE not in skip_servers:
         docker = None
-        if backend.get("command_line_execution_mode") == "docker":
+        mode = backend.get("command_line_execution_mode") or "local"
+        if mode not in ("local", "docker"):
+            raise UnsupportedMode(f"command_line_execution_mode: {mode} is not supported by this runtime; use local or docker")
+        if mode == "docker":
             await check_docker()
             docker = DockerSandbox(
                 image=backend.get("command_line_docker_image") or DEFAULT_IMAGE,
@@ -66,6 +70,10 @@ async def builtin_tools(backend: dict[str, Any], cwd: str | None, tool_filter: T
         if tool_filter.permits(COMMAND_LINE, EXECUTE_COMMAND):
             tools.append(line.tool())
     return tools
+
+
+class UnsupportedMode(MassGenError):
+    pass
 
 
 def _workspace(cwd: str | None) -> Path:
