@@ -143,12 +143,12 @@ class Checker:
 
     def _value(self, value: Any, schema: dict[str, Any], path: Path, out: list[Issue]) -> None:
         name = key_name(path)
-        if "enum" in schema and value not in schema["enum"]:
+        if "enum" in schema and not any(_same(value, v) for v in schema["enum"]):
             allowed = ", ".join(f"`{v}`" for v in schema["enum"])
             suggestion = did_you_mean(str(value), schema["enum"]) if isinstance(value, str) else None
             out.append(Issue(path, "invalid-value", f"`{name}` must be one of {allowed}, got {value!r}",
                              hint=suggestion))
-        if "const" in schema and value != schema["const"]:
+        if "const" in schema and not _same(value, schema["const"]):
             out.append(Issue(path, "invalid-value", f"`{name}` must be {schema['const']!r}, got {value!r}"))
         if is_type(value, "number"):
             self._range(value, schema, path, out)
@@ -222,6 +222,11 @@ class Checker:
 
 
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://\S+$")
+
+
+def _same(a: Any, b: Any) -> bool:
+    """JSON equality: true is not 1 (Python says it is)."""
+    return a == b and isinstance(a, bool) == isinstance(b, bool)
 
 
 def _fits(value: Any, types: Any) -> bool:
