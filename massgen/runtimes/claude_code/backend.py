@@ -1,0 +1,223 @@
+"""The Claude Code backend: the real ``claude`` CLI, driven by the Claude Agent SDK.
+
+One ``stream`` call is one turn of the Backend contract. The CLI runs its native tools (Read, Write,
+Edit, Bash, Grep, Glob, TodoWrite, ...) itself; they stream as ``tool_call`` / ``tool_result`` events.
+Function tools given to ``stream`` (e.g. the workflow tools ``new_answer`` and ``vote``) are offered
+through an in-process MCP server: when the model calls them the turn ends with ``Finish("tool_calls")``
+and the CLI waits until the next ``stream`` call brings their results (see ``bridge``).
+
+A session lives across turns while the conversation grows by appending: the results of its pending
+calls, or new user messages after a finished answer. Any other conversation starts a fresh session,
+with the earlier turns rendered into the prompt.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from types import ModuleType
+from typing import Any
+
+from ...config.spec import AgentSpec
+from ...conversation import Message, ToolSpec
+from ...errors import AuthenticationError, BackendError, BadRequestError, ProviderError, RateLimitError
+from ...events import Event, Finish, ReasoningDelta, TextDelta, ToolCall, ToolResult, Usage
+from .._support import api_key
+from .bridge import FunctionBridge
+from .options import FUNCTION_PREFIX, FUNCTION_SERVER, build_options
+from .session import ClaudeSession
+
+# Longest silence accepted from the CLI, and longest wait for the agent loop to answer a function call.
+DEFAULT_TIMEOUT = 600.0
+
+_NEVER_RETRIED = (400, 401, 403, 404, 422)
+_STOP_REASONS = {"end_turn": "stop", "stop_sequence": "stop", "tool_use": "tool_calls", "max_tokens": "length", "refusal": "refusal"}
+
+
+class ClaudeCodeBackend:
+    def __init__(self, spec: AgentSpec, sdk: ModuleType, timeout: float = DEFAULT_TIMEOUT) -> None:
+        self.spec = spec
+        self._sdk = sdk
+        self._timeout = timeout
+        self._session: ClaudeSession | None = None
+        self._bridge = FunctionBridge([], timeout)
+        self._history: list[Message] = []
+
+    async def stream(self, messages: list[Message], tools: list[ToolSpec]) -> AsyncIterator[Event]:
+        await self._prepare(messages, tools)
+        self._history = list(messages)
+        turn = _Turn(self._bridge)
+        try:
+            while True:
+                message = await self._session.next_message()  # type: ignore[union-attr]
+                for event in turn.read(message):
+                    if isinstance(event, Finish):
+                        self._history.append(event.message)
+                    yield event
+                    if isinstance(event, Finish):
+                        return
+        except BackendError:
+            await self._end_session()  # the next stream call starts afresh
+            raise
+
+    async def aclose(self) -> None:
+        await self._end_session()
+
+    async def _prepare(self, messages: list[Message], tools: list[ToolSpec]) -> None:
+        """Continue the live session when ``messages`` extends it, else start a fresh one."""
+        added = self._appended(messages)
+        open_calls = self._bridge.open_calls()
+        if added and open_calls and all(m.role == "tool" for m in added) and {m.tool_call_id for m in added} == open_calls:
+            self._bridge.deliver({m.tool_call_id: (m.content, m.is_error) for m in added if m.tool_call_id})
+        elif added and not open_calls and all(m.role == "user" for m in added):
+            self._session.send("\n\n".join(m.content for m in added))  # type: ignore[union-attr]
+        else:
+            await self._start(messages, tools)
+
+    def _appended(self, messages: list[Message]) -> list[Message]:
+        known = len(self._history)
+        if self._session is None or not self._session.alive or len(messages) <= known or messages[:known] != self._history:
+            return []
+        return messages[known:]
+
+    async def _start(self, messages: list[Message], tools: list[ToolSpec]) -> None:
+        await self._end_session()
+        system = [m.content for m in messages if m.role == "system" and m.content]
+        options = build_options(self.spec, system)
+        self._bridge = FunctionBridge(list(tools), self._timeout)
+        if tools:
+            options["mcp_servers"][FUNCTION_SERVER] = self._bridge.server_config(self._sdk)
+        secrets = tuple(s for s in (api_key(self.spec),) if s)
+        self._session = ClaudeSession(self._sdk, options, render_prompt(messages), self._timeout, secrets)
+
+    async def _end_session(self) -> None:
+        self._bridge.close()
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+
+class _Turn:
+    """Maps the SDK's messages of one turn to events; top-level only (sub-agents run inside a tool)."""
+
+    def __init__(self, bridge: FunctionBridge) -> None:
+        self._bridge = bridge
+        self._text: list[str] = []
+        self._calls: list[ToolCall] = []
+        self._native: dict[str, str] = {}
+        self._input_tokens = 0
+        self._output_tokens = 0
+        self._stop_reason: str | None = None
+
+    def read(self, message: Any) -> list[Event]:
+        if getattr(message, "parent_tool_use_id", None):
+            return []
+        kind = type(message).__name__
+        if kind == "StreamEvent":
+            return self._stream_event(message.event)
+        if kind == "AssistantMessage":
+            return self._assistant(message.content)
+        if kind == "UserMessage" and isinstance(message.content, list):
+            return self._tool_results(message.content)
+        if kind == "ResultMessage":
+            return [self._result(message)]
+        if kind == "SystemMessage" and message.subtype == "api_retry":
+            _fail_fast(message.data)
+        return []
+
+    def _stream_event(self, event: dict[str, Any]) -> list[Event]:
+        kind = event.get("type")
+        if kind == "content_block_delta":
+            delta = event.get("delta", {})
+            if delta.get("type") == "text_delta":
+                return [TextDelta(delta.get("text", ""))]
+            if delta.get("type") == "thinking_delta":
+                return [ReasoningDelta(delta.get("thinking", ""))]
+        elif kind == "message_start":
+            usage = event.get("message", {}).get("usage", {})
+            self._input_tokens = sum(usage.get(k) or 0 for k in ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens"))
+        elif kind == "message_delta":
+            self._stop_reason = event.get("delta", {}).get("stop_reason") or self._stop_reason
+            self._output_tokens = event.get("usage", {}).get("output_tokens") or self._output_tokens
+        elif kind == "message_stop":
+            events: list[Event] = [Usage(self._input_tokens, self._output_tokens)]
+            if self._calls:  # the model called function tools: the agent loop answers them
+                reply = Message("assistant", "".join(self._text), tool_calls=list(self._calls))
+                events.append(Finish("tool_calls", raw_reason=self._stop_reason, message=reply))
+            self._text.clear()
+            return events
+        return []
+
+    def _assistant(self, blocks: list[Any]) -> list[Event]:
+        events: list[Event] = []
+        for block in blocks:
+            kind = type(block).__name__
+            if kind == "TextBlock":
+                self._text.append(block.text)
+            elif kind == "ToolUseBlock" and block.name.startswith(FUNCTION_PREFIX):
+                call = ToolCall(block.id, block.name[len(FUNCTION_PREFIX):], dict(block.input))
+                self._calls.append(call)
+                self._bridge.announce(call.id, call.name, call.arguments)
+                events.append(call)
+            elif kind == "ToolUseBlock":
+                self._native[block.id] = block.name
+                events.append(ToolCall(block.id, block.name, dict(block.input)))
+        return events
+
+    def _tool_results(self, blocks: list[Any]) -> list[Event]:
+        return [
+            ToolResult(block.tool_use_id, self._native[block.tool_use_id], _text_of(block.content), bool(block.is_error))
+            for block in blocks
+            if type(block).__name__ == "ToolResultBlock" and block.tool_use_id in self._native
+        ]
+
+    def _result(self, result: Any) -> Finish:
+        if result.subtype == "error_max_turns":
+            return Finish("length", raw_reason=result.subtype, message=Message("assistant", result.result or ""))
+        if result.is_error:
+            raise _result_error(result)
+        reason = _STOP_REASONS.get(result.stop_reason or "end_turn", "other")
+        return Finish(reason, raw_reason=result.stop_reason, message=Message("assistant", result.result or ""))
+
+
+def _fail_fast(retry: dict[str, Any]) -> None:
+    """The CLI retries every failed request; a rejected key or a bad request cannot get better."""
+    status = retry.get("error_status")
+    if status in _NEVER_RETRIED:
+        raise _status_error(f"the Anthropic API refused the request: {retry.get('error', 'error')}", status)
+
+
+def _result_error(result: Any) -> BackendError:
+    detail = "; ".join(result.errors or []) or result.result or result.subtype
+    return _status_error(f"Claude Code run failed ({result.subtype}): {detail}", result.api_error_status)
+
+
+def _status_error(message: str, status: int | None) -> BackendError:
+    if status in (401, 403):
+        return AuthenticationError(message, status=status, provider="claude_code")
+    if status == 429:
+        return RateLimitError(message, status=status, provider="claude_code")
+    if status in (400, 404, 422):
+        return BadRequestError(message, status=status, provider="claude_code")
+    return ProviderError(message, status=status, provider="claude_code")
+
+
+def _text_of(content: Any) -> str:
+    if isinstance(content, list):
+        return "".join(item.get("text", "") for item in content if isinstance(item, dict))
+    return content or ""
+
+
+def render_prompt(messages: list[Message]) -> str:
+    """The conversation as one prompt: the last user message, after any earlier turns as a transcript."""
+    turns = [m for m in messages if m.role != "system"]
+    if len(turns) == 1 and turns[0].role == "user":
+        return turns[0].content
+    lines = ["Conversation so far:"]
+    for message in turns:
+        if message.role == "tool":
+            lines.append(f"[tool result {message.name or ''}] {message.content}")
+            continue
+        lines.append(f"[{message.role}] {message.content}")
+        lines += [f"[{message.role} called {call.name}] {call.arguments}" for call in message.tool_calls]
+    lines.append("Continue the conversation: answer the last message.")
+    return "\n".join(lines)

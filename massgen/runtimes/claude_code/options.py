@@ -1,0 +1,106 @@
+"""Turn an AgentSpec into the keyword arguments of ``claude_agent_sdk.ClaudeAgentOptions``.
+
+Plain data in, plain data out (no SDK import), so every catalog parameter's mapping is easy to see:
+``cwd``, ``system_prompt`` / ``append_system_prompt`` / ``system_message``, ``max_thinking_tokens``,
+``permission_mode``, ``allowed_tools`` / ``disallowed_tools`` (native patterns such as ``Bash(rm*)``),
+``max_turns``, ``mcp_servers``, the model, the API key (or an existing ``claude login``) and ``base_url``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .._support import Settings, api_key
+
+if TYPE_CHECKING:
+    from ...config.spec import AgentSpec
+
+# The in-process MCP server that carries the caller's function tools (e.g. new_answer, vote).
+FUNCTION_SERVER = "massgen_tools"
+FUNCTION_PREFIX = f"mcp__{FUNCTION_SERVER}__"
+
+# MassGen runs Claude Code unattended: file edits are accepted unless the config says otherwise.
+DEFAULT_PERMISSION_MODE = "acceptEdits"
+
+
+def build_options(spec: AgentSpec, system_messages: list[str]) -> dict[str, Any]:
+    """Options for one Claude Code session; ``system_messages`` come from the conversation itself."""
+    settings = Settings(spec)
+    options: dict[str, Any] = {
+        "cwd": spec.cwd,
+        "model": spec.model,
+        "system_prompt": _system_prompt(spec, settings, system_messages),
+        "permission_mode": settings.get("permission_mode", DEFAULT_PERMISSION_MODE),
+        "max_thinking_tokens": settings.get("max_thinking_tokens"),
+        "max_turns": settings.get("max_turns"),
+        "mcp_servers": {server["name"]: _mcp_server(server) for server in spec.mcp_servers},
+        "env": _environment(spec),
+        # Only the servers given here: a user's or project's own MCP settings must not leak into a run.
+        "strict_mcp_config": True,
+        # Text arrives as deltas; whole messages still carry the tool calls and results.
+        "include_partial_messages": True,
+    }
+    tools, allowed, disallowed = _tool_rules(spec, settings)
+    options.update(tools=tools, allowed_tools=allowed, disallowed_tools=disallowed)
+    return {name: value for name, value in options.items() if value is not None}
+
+
+def _system_prompt(spec: AgentSpec, settings: Settings, system_messages: list[str]) -> str | dict[str, str]:
+    """``system_prompt`` replaces Claude Code's own prompt; anything else is appended to it."""
+    extra = [text for text in (spec.system_message, *system_messages) if text]
+    custom = settings.get("system_prompt")
+    if custom:
+        return "\n\n".join([custom, *extra])
+    appended = [text for text in (settings.get("append_system_prompt"), *extra) if text]
+    preset: dict[str, str] = {"type": "preset", "preset": "claude_code"}
+    if appended:
+        preset["append"] = "\n\n".join(appended)
+    return preset
+
+
+def _tool_rules(spec: AgentSpec, settings: Settings) -> tuple[list[str] | None, list[str], list[str]]:
+    """(available native tools, auto-approved rules, denied rules) in Claude Code's own syntax.
+
+    ``allowed_tools`` lists what the agent may use: the native tools it names become the whole native
+    tool set, and every entry (``Read``, ``Bash(git*)``, ``mcp__server__tool``) is approved without a
+    prompt. ``disallowed_tools`` falls back to the catalog default (``Bash(rm*)``, ``Bash(sudo*)``, ...).
+    """
+    disallowed = list(spec.disallowed_tools if settings.is_set("disallowed_tools") else settings.get("disallowed_tools", []))
+    disallowed += spec.exclude_tools
+    allowed = [f"mcp__{FUNCTION_SERVER}"]
+    tools = None
+    if spec.allowed_tools is not None:
+        allowed += spec.allowed_tools
+        native = [rule.split("(", 1)[0] for rule in spec.allowed_tools if not rule.startswith("mcp__")]
+        tools = list(dict.fromkeys(native))
+    for server in spec.mcp_servers:
+        prefix = f"mcp__{server['name']}"
+        if server.get("allowed_tools") is not None:
+            allowed += [f"{prefix}__{name}" for name in server["allowed_tools"]]
+        else:
+            allowed.append(prefix)
+        disallowed += [f"{prefix}__{name}" for name in server.get("disallowed_tools", []) + server.get("exclude_tools", [])]
+    return tools, allowed, disallowed
+
+
+def _mcp_server(server: dict[str, Any]) -> dict[str, Any]:
+    """A MassGen MCP server entry in the CLI's ``--mcp-config`` form."""
+    kind = server.get("type", "stdio")
+    if kind == "stdio":
+        entry: dict[str, Any] = {"type": "stdio", "command": server["command"], "args": list(server.get("args", []))}
+        if server.get("env"):
+            entry["env"] = {name: str(value) for name, value in server["env"].items()}
+        return entry
+    transport = "sse" if kind == "sse" else "http"  # MassGen's "streamable-http" is the CLI's "http"
+    return {"type": transport, "url": server["url"], "headers": dict(server.get("headers", {}))}
+
+
+def _environment(spec: AgentSpec) -> dict[str, str]:
+    """Variables for the CLI process: the key (else the CLI uses an existing login) and the endpoint."""
+    env: dict[str, str] = {}
+    key = api_key(spec)
+    if key:
+        env["ANTHROPIC_API_KEY"] = key
+    if spec.base_url:
+        env["ANTHROPIC_BASE_URL"] = spec.base_url
+    return env

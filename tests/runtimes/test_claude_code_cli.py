@@ -1,0 +1,198 @@
+"""The Claude Code backend end to end: the real ``claude`` CLI (bundled in the claude-agent-sdk wheel) runs
+its real tool loop in a temporary cwd, talking to the loopback Anthropic-protocol server through
+ANTHROPIC_BASE_URL, while the test scripts the model's turns and inspects its requests."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+
+from massgen.backend import create_backend
+from massgen.config.spec import AgentSpec
+from massgen.conversation import Message, ToolSpec
+from massgen.errors import AuthenticationError
+from massgen.events import Event, Finish, TextDelta, ToolCall, ToolResult, Usage
+from tests.protocol_server import Call, ProtocolServer, Reply, Request, Turn, protocol_server  # noqa: F401
+
+sdk = pytest.importorskip("claude_agent_sdk", reason="claude-agent-sdk is not installed (pip install 'massgen[claude-code]')")
+
+KEY = "sk-ant-test-0123456789abcdef"
+RUN_TIMEOUT = 90  # seconds for one whole scripted run; a hang fails the test instead of blocking the suite
+
+
+@pytest.fixture(autouse=True)
+def isolated_cli_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CLI keeps sessions and settings under $HOME/.claude: keep them out of the real home."""
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("CLAUDE_CONFIG_DIR", raising=False)
+    for name in ("ANTHROPIC_API_KEY", "CLAUDE_CODE_API_KEY", "ANTHROPIC_AUTH_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def spec_for(server: ProtocolServer, cwd: Path, **backend: Any) -> AgentSpec:
+    return AgentSpec(
+        id="coder",
+        backend_type="claude_code",
+        protocol="claude_code",
+        model="claude-sonnet-4-5",
+        base_url=server.base_url,
+        api_key=KEY,
+        cwd=str(cwd),
+        allowed_tools=backend.get("allowed_tools"),
+        disallowed_tools=backend.get("disallowed_tools", []),
+        system_message=backend.get("system_message"),
+        params={k: v for k, v in backend.items() if k not in ("allowed_tools", "disallowed_tools", "system_message")},
+        backend={"type": "claude_code", **backend},
+    )
+
+
+def model_turns(*turns: Turn):
+    """A handler that answers the CLI's agent requests (those offering tools) in order.
+
+    The CLI also makes side requests of its own (token counts, a session title): they get a short text.
+    """
+    queue = list(turns)
+
+    def handle(request: Request) -> Turn | Reply:
+        if request.is_count_tokens:
+            return Reply(body={"input_tokens": 10})
+        if not request.wants_stream or not request.tool_names():
+            return Turn(text="Scripted title")
+        assert queue, f"the CLI made an unscripted request: {request.path}"
+        return queue.pop(0)
+
+    return handle
+
+
+async def collect(backend: Any, messages: list[Message], tools: list[ToolSpec] | None = None) -> list[Event]:
+    with anyio.fail_after(RUN_TIMEOUT):
+        return [event async for event in backend.stream(messages, tools or [])]
+
+
+def streamed(server: ProtocolServer) -> list[Request]:
+    return [r for r in server.requests if r.protocol == "anthropic_messages" and r.wants_stream and r.tool_names()]
+
+
+@pytest.mark.anyio
+async def test_native_tools_write_a_file_and_a_disallowed_command_is_refused(protocol_server: ProtocolServer, tmp_path: Path) -> None:
+    cwd = tmp_path / "work"
+    cwd.mkdir()
+    target = cwd / "hello.txt"
+    protocol_server.handler = model_turns(
+        Turn(text="Writing it.", tool_calls=[Call("Write", {"file_path": str(target), "content": "hello from the model\n"})]),
+        Turn(tool_calls=[Call("Bash", {"command": "rm hello.txt", "description": "clean up"})]),
+        Turn(text="The file is written.", usage=(40, 6)),
+    )
+    backend = create_backend(spec_for(protocol_server, cwd, system_message="You are agent COder-7."))
+    try:
+        events = await collect(backend, [Message("user", "Write hello.txt please")])
+    finally:
+        await backend.aclose()
+
+    # The real CLI ran the real Write tool in the temporary cwd; the default rule Bash(rm*) refused rm.
+    assert target.read_text() == "hello from the model\n"
+    calls = [e for e in events if isinstance(e, ToolCall)]
+    results = {e.id: e for e in events if isinstance(e, ToolResult)}
+    assert [c.name for c in calls] == ["Write", "Bash"]
+    write, bash = (results[c.id] for c in calls)
+    assert not write.is_error and write.name == "Write"
+    assert bash.is_error and bash.name == "Bash"
+    finish = events[-1]
+    assert isinstance(finish, Finish) and finish.reason == "stop"
+    assert finish.message.role == "assistant" and finish.message.content == "The file is written."
+    assert "".join(e.text for e in events if isinstance(e, TextDelta)).endswith("The file is written.")
+    assert [e.output_tokens for e in events if isinstance(e, Usage)][-1] == 6
+
+    requests = streamed(protocol_server)
+    assert len(requests) == 3
+    first = requests[0]
+    assert first.headers.get("x-api-key") == KEY
+    assert first.model == "claude-sonnet-4-5"
+    assert "You are agent COder-7." in first.system_text()
+    assert {"Write", "Bash", "Read"} <= set(first.tool_names())
+    assert first.body["thinking"]["budget_tokens"] == 8000  # catalog default of max_thinking_tokens
+    assert "hello from the model" not in requests[2].tool_results()[-1]  # the refusal, not a file listing
+    assert "rm hello.txt" in requests[2].tool_results()[-1] or "denied" in requests[2].tool_results()[-1].lower()
+
+
+@pytest.mark.anyio
+async def test_allowed_tools_limit_the_native_set_and_system_prompt_replaces_the_default(protocol_server: ProtocolServer, tmp_path: Path) -> None:
+    protocol_server.handler = model_turns(Turn(text="Read-only here."))
+    backend = create_backend(
+        spec_for(protocol_server, tmp_path, allowed_tools=["Read", "Grep"], system_prompt="Only read. Marker-42.", max_thinking_tokens=2048)
+    )
+    try:
+        events = await collect(backend, [Message("system", "Extra rule Z."), Message("user", "look around")])
+    finally:
+        await backend.aclose()
+    assert events[-1].message.content == "Read-only here."
+    request = streamed(protocol_server)[0]
+    assert set(request.tool_names()) == {"Read", "Grep"}
+    system = request.system_text()
+    assert "Marker-42." in system and "Extra rule Z." in system
+    assert request.body["thinking"]["budget_tokens"] == 2048
+
+
+@pytest.mark.anyio
+async def test_function_tools_reach_the_model_and_their_results_come_from_the_caller(protocol_server: ProtocolServer, tmp_path: Path) -> None:
+    vote = ToolSpec(
+        "vote",
+        "Vote for the best answer.",
+        {"type": "object", "properties": {"agent_id": {"type": "string"}, "reason": {"type": "string"}}, "required": ["agent_id", "reason"]},
+    )
+    protocol_server.handler = model_turns(
+        Turn(tool_calls=[Call("mcp__massgen_tools__vote", {"agent_id": "agent2", "reason": "most complete"})]),
+        Turn(text="Voted."),
+        Turn(text="Second answer."),
+    )
+    backend = create_backend(spec_for(protocol_server, tmp_path))
+    history = [Message("user", "Vote now.")]
+    try:
+        first = await collect(backend, history, [vote])
+        finish = first[-1]
+        assert isinstance(finish, Finish) and finish.reason == "tool_calls"
+        (call,) = finish.message.tool_calls
+        assert (call.name, call.arguments) == ("vote", {"agent_id": "agent2", "reason": "most complete"})
+        assert [e for e in first if isinstance(e, ToolCall)] == [call]
+
+        # The caller (agent loop / orchestrator) answers the call; the same CLI session carries on.
+        history += [finish.message, Message("tool", "vote recorded for agent2", tool_call_id=call.id, name="vote")]
+        second = await collect(backend, history, [vote])
+        assert second[-1].reason == "stop" and second[-1].message.content == "Voted."
+
+        # A follow-up user message continues the same conversation too.
+        history += [second[-1].message, Message("user", "And now?")]
+        third = await collect(backend, history, [vote])
+        assert third[-1].message.content == "Second answer."
+    finally:
+        await backend.aclose()
+
+    requests = streamed(protocol_server)
+    offered = next(t for t in requests[0].body["tools"] if t["name"] == "mcp__massgen_tools__vote")
+    assert offered["input_schema"]["required"] == ["agent_id", "reason"]
+    assert requests[1].tool_results()[-1].startswith("vote recorded for agent2")
+    assert "Vote now." in str(requests[2].body["messages"]) and requests[2].last_user_text().endswith("And now?")
+
+
+@pytest.mark.anyio
+async def test_a_rejected_key_is_a_clear_error_without_the_key(protocol_server: ProtocolServer, tmp_path: Path) -> None:
+    protocol_server.handler = lambda request: Reply.error(401, "invalid x-api-key")
+    backend = create_backend(spec_for(protocol_server, tmp_path))
+    try:
+        with pytest.raises(AuthenticationError) as caught:
+            await collect(backend, [Message("user", "hi")])
+    finally:
+        await backend.aclose()
+    assert KEY not in str(caught.value) and KEY not in repr(caught.value)
+    assert caught.value.status == 401
+
+
+def test_the_wheel_bundles_the_cli() -> None:
+    bundled = Path(sdk.__file__).parent / "_bundled" / "claude"
+    assert bundled.is_file() or shutil.which("claude"), "no claude CLI: neither bundled nor on PATH"
