@@ -11,6 +11,7 @@ command is misused; 130 after Ctrl-C.
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -105,24 +106,19 @@ def load_config(path: str, catalog_dirs: Sequence[str]) -> RunSpec:
 
 
 def _catalog(catalog_dirs: Sequence[str]) -> Any:
-    return open_catalog(catalog_dirs) if catalog_dirs else None
+    return open_catalog(catalog_dirs)  # a broken capability file is reported like `massgen validate` does
 
 
 def _checked(result: Any) -> RunSpec:
-    """The spec of a compile result; diagnostics go to stderr as ``massgen validate`` prints them."""
-    if result.diagnostics:
-        click.echo(format_diagnostics(result.diagnostics), err=True)
+    """The spec of a compile result; its problems go to stderr exactly as ``massgen validate`` prints them."""
+    from ..config.report import format_text
+    from ..diagnostics import Severity
+
+    if any(d.severity is not Severity.INFO for d in result.diagnostics):
+        click.echo(format_text(result.diagnostics, color=sys.stderr.isatty(), files_checked=1), nl=False, err=True)
     if result.spec is None:
         raise SystemExit(EXIT_ERROR)
     return result.spec
-
-
-def format_diagnostics(diagnostics: list[Any]) -> str:
-    try:
-        from ..config.report import format_text
-    except ImportError:  # the shared report module is not there in every checkout yet
-        return "\n".join(f"{d.file}:{d.line}:{d.column}: {d.severity.value}: {d.message} [{d.code}]" for d in diagnostics)
-    return format_text(diagnostics)
 
 
 def execute(spec: RunSpec, questions: list[str] | None, *, output: str, display: bool,
@@ -136,12 +132,18 @@ def execute(spec: RunSpec, questions: list[str] | None, *, output: str, display:
 
         sink: Sink = MultiAgentDisplay([agent.id for agent in spec.agents])
     else:
-        sink = make_sink(output, display=display)
+        agents = [single_agent] if single_agent else [agent.id for agent in spec.agents]
+    sink = make_sink(output, display=display, agents=agents)
     try:
         return asyncio.run(_answer(spec, questions, sink, single_agent))
     except KeyboardInterrupt:
         click.echo("\ninterrupted", err=True)
         return EXIT_INTERRUPTED
+    except Exception as exc:  # a bug of ours: one line for the user, the traceback with MASSGEN_DEBUG=1
+        if os.environ.get("MASSGEN_DEBUG") == "1":
+            raise
+        click.echo(f"massgen: internal error: {type(exc).__name__}: {exc} (MASSGEN_DEBUG=1 shows the traceback)", err=True)
+        return EXIT_ERROR
     finally:
         sink.close()
 

@@ -16,16 +16,21 @@ class Sink(Protocol):
     def close(self) -> None: ...
 
 
-def make_sink(output: str, *, display: bool = True) -> Sink:
-    """``output`` is ``jsonl`` or ``text``; text uses the rich display unless ``display`` is off."""
+def make_sink(output: str, *, display: bool = True, agents: list[str] | None = None) -> Sink:
+    """``output`` is ``jsonl`` or ``text``; text uses a rich display unless ``display`` is off, the
+    side-by-side one when several ``agents`` run."""
     if output == "jsonl":
         from .jsonl import JsonlSink
 
         return JsonlSink()
-    if display:
-        from .display import RichDisplay
+    if not display:
+        from .plain import PlainSink
 
-        return RichDisplay()
-    from .plain import PlainSink
+        return PlainSink()
+    if agents and len(agents) > 1:
+        from .multi_agent import MultiAgentDisplay
 
-    return PlainSink()
+        return MultiAgentDisplay(agents)
+    from .display import RichDisplay
+
+    return RichDisplay()
