@@ -6,9 +6,10 @@ from pathlib import Path
 
 import click
 
-from ..catalog import CatalogError
-from ..docs import FORMATS
+from ..docs import FORMATS, render_all
+from ..docs.files import stale_files, write_files
 from ..errors import MassGenError
+from .options import catalog_option, open_catalog
 
 
 @click.command()
@@ -18,8 +19,7 @@ from ..errors import MassGenError
               help="Write backends.rst / backends.md into this folder.")
 @click.option("--check", "check_dir", type=click.Path(file_okay=False, path_type=Path),
               help="Exit 1 if the files in this folder differ from what the catalog generates.")
-@click.option("--catalog", "catalog_dirs", type=click.Path(exists=True, file_okay=False), multiple=True,
-              help="Extra catalog folder (repeatable), read after the bundled one and MASSGEN_CATALOG_PATH.")
+@catalog_option
 def docs(formats: tuple[str, ...], output: Path | None, check_dir: Path | None,
          catalog_dirs: tuple[str, ...]) -> None:
     """Generate the backend documentation (Supported Models & Backends) from the catalog."""
@@ -27,12 +27,10 @@ def docs(formats: tuple[str, ...], output: Path | None, check_dir: Path | None,
         raise click.UsageError("give either --output or --check, not both")
     if not (output or check_dir) and len(formats) > 1:
         raise click.UsageError("printing takes one --format; use --output DIR for several")
-    from ..docs import render_all
-    from ..docs.files import stale_files, write_files
-
+    catalog = open_catalog(catalog_dirs)
     try:
-        rendered = render_all(formats or (FORMATS if output or check_dir else ("rst",)), catalog_dirs)
-    except (MassGenError, CatalogError) as exc:
+        rendered = render_all(catalog, formats or (FORMATS if output or check_dir else ("rst",)))
+    except MassGenError as exc:
         raise click.ClickException(str(exc)) from None
 
     if check_dir:

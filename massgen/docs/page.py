@@ -8,6 +8,8 @@ A cell the data cannot fill raises DocsError naming the backend (or preset) and 
 
 from __future__ import annotations
 
+import re
+import textwrap
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +19,10 @@ from ..errors import MassGenError
 
 Cell = str
 Row = list[Cell]
+
+# Examples are `backend:` snippets; the linter sees them as the one agent of a config.
+EXAMPLE_AGENT = "agent:\n  id: docs-example\n"
+_ENV_REFERENCE = re.compile(r"\$\{(\w+)\}")
 
 
 class DocsError(MassGenError):
@@ -228,7 +234,9 @@ class _Builder:
                 "symbol": self.symbol(owner, "capabilities.mcp", owner.capabilities.get("mcp")),
                 "note": owner.docs.get("mcp_note", ""),
             },
-            "native_tools": lambda: {"tools": ", ".join(self.native_tools(owner))},
+            "tools_support": lambda: self.tools_support(owner),
+            "native_tools": lambda: {"symbol": self.legend["supported"]["symbol"],
+                                     "tools": ", ".join(self.native_tools(owner))},
             "port_detection": lambda: {"ports": ", ".join(self.port_items(unit))},
             "compatible_providers": lambda: {
                 "providers": ", ".join(p.title for p in self.featured_presets(owner))
@@ -242,6 +250,17 @@ class _Builder:
                         f"{row!r} is neither a [label, text] pair nor one of {', '.join(derive)}")
         label, wording = self.data["rows"][row]
         return [bold(label), str(wording).format(**derive[row]()).strip()]
+
+    def tools_support(self, backend: BackendDef) -> dict[str, object]:
+        """The built-in tools its tool flags switch on, then file operations; ✅ when any is built in."""
+        labels = self.data["tool_labels"]
+        builtin = [labels[f] for f in TOOL_FLAGS if backend.tool_flags.get(f) == "supported"]
+        tools = builtin + ([labels["file_ops"]] if backend.capabilities.get("file_ops") not in (None, "none") else [])
+        if not tools:
+            raise _fail(backend, "docs.section.rows", "tools_support has nothing to list (no supported tool flag, "
+                                                      "no file operations); write it as [Tools Support, text]")
+        text = ", ".join(tools)
+        return {"symbol": self.legend["supported"]["symbol"] if builtin else "", "tools": text[0].upper() + text[1:]}
 
     def native_tools(self, backend: BackendDef) -> list[str]:
         tools = backend.data.get("native_tools")
@@ -321,27 +340,27 @@ class _Builder:
             entries.append(QuickSetup(label, backend.type, model, explicit))
         return entries
 
-    # -- examples are checked against the catalog so they cannot drift ------------------------------
+    # -- examples go through the config linter, so the page never shows a config MassGen rejects -------
 
     def check_example(self, owner: BackendDef | None, field_name: str, text: str) -> None:
-        from ruamel.yaml import YAML, YAMLError
+        from ..config.compiler import compile_text
 
         where = f"backend {owner.type!r} ({owner.source}): {field_name}" if owner else f"page data: {field_name}"
-        try:
-            config = YAML(typ="safe", pure=True).load(text)
-        except YAMLError as exc:
-            raise DocsError(f"{where}: the example is not valid YAML: {exc}") from None
-        backend_config = config.get("backend") if isinstance(config, dict) else None
-        if not isinstance(backend_config, dict):
-            raise DocsError(f"{where}: the example must be a mapping with a `backend:` block")
-        resolved = self.catalog.resolve_type(str(backend_config.get("type")))
-        if resolved is None:
-            raise DocsError(f"{where}: the example's type {backend_config.get('type')!r} is not in the catalog")
-        target = resolved[0]
-        unknown = [key for key in backend_config if key not in target.parameters]
-        if unknown:
-            raise DocsError(f"{where}: the example uses {', '.join(map(repr, unknown))}, "
-                            f"which backend {target.type!r} does not declare")
+        result = compile_text(EXAMPLE_AGENT + textwrap.indent(text, "  "), field_name, self.catalog)
+        errors = [d for d in result.diagnostics if d.is_error]
+        if errors or result.spec is None:
+            problems = "; ".join(f"line {d.line - EXAMPLE_AGENT.count(chr(10))}: {d.message}" for d in errors)
+            raise DocsError(f"{where}: the example does not pass `massgen validate`: {problems}")
+        agent = result.spec.agents[0]
+        preset = self.catalog.provider(agent.provider) if agent.provider else None
+        if preset is None:
+            return
+        key = _ENV_REFERENCE.fullmatch(str(agent.backend.get("api_key", "")))
+        if key and key.group(1) not in preset.api_key_env:
+            raise DocsError(f"{where}: the example's api_key ${{{key.group(1)}}} is not an API key variable of "
+                            f"{preset.title} ({', '.join(preset.api_key_env)}), whose base_url it uses")
+        if preset.models and agent.model not in preset.models:
+            raise DocsError(f"{where}: the example's model {agent.model!r} is not one of {preset.title}'s models")
 
     def page(self) -> Page:
         mcp_example = self.data["mcp_example"]

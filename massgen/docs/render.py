@@ -6,14 +6,13 @@ StrictUndefined is right; autoescape is off because the outputs are rst and Mark
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from ..catalog import Catalog, load_catalog
+from ..catalog import Catalog
 from ..resources import data_dir
 from .page import DocsError, build_page, literal
 
@@ -81,9 +80,6 @@ def render_page(catalog: Catalog, fmt: str, page: str = "backends") -> str:
     return _translate_outside_fences(text) if fmt == "md" else text
 
 
-def render_all(
-    formats: Sequence[str] = FORMATS, extra_dirs: Sequence[str | os.PathLike[str]] = ()
-) -> dict[str, str]:
+def render_all(catalog: Catalog, formats: Sequence[str] = FORMATS) -> dict[str, str]:
     """File name -> content for every page in every requested format."""
-    catalog = load_catalog(extra_dirs)
     return {f"{page}.{fmt}": render_page(catalog, fmt, page) for page in PAGES for fmt in formats}

@@ -58,6 +58,11 @@ CASES = [
      "docs.quick_setup.model"),
     ("backends", "claude_code", put('backend:\n  type: claude_code\n  max_thinking_tokenz: 5\n', "docs",
                                     "parameters_example"), "backend 'claude_code'", "docs.parameters_example"),
+    ("backends", "chatcompletion", lambda d: d["docs"]["section"].update(
+        example=d["docs"]["section"]["example"].replace("CEREBRAS_API_KEY", "GROQ_API_KEY")),
+     "backend 'chatcompletion'", "docs.section.example"),
+    ("backends", "azure_openai", put(["tools_support"], "docs", "section", "rows"),
+     "backend 'azure_openai'", "docs.section.rows"),
     ("providers", "poe", drop("docs", "order"), "provider preset 'poe'", "docs.order"),
     ("providers", "nebius", drop("docs", "base_url_text"), None, None),  # falls back to base_url: fine
 ]
@@ -76,6 +81,14 @@ def test_missing_field_names_backend_and_field(tmp_path, kind, name, edit, who, 
         render_page(catalog, "rst")
     message = str(caught.value)
     assert who in message and f"{field}:" in message
+
+
+def test_an_example_the_linter_rejects_is_reported_with_its_line(tmp_path):
+    folder = tmp_path / "extra"
+    example = 'backend:\n  type: "claude_code"\n  cwd: "x"\n  max_thinking_tokens: "many"\n'
+    override(folder, "backends", "claude_code", put(example, "docs", "parameters_example"))
+    with pytest.raises(DocsError, match=r"does not pass `massgen validate`: line 4: .*max_thinking_tokens"):
+        render_page(load_catalog([folder]), "rst")
 
 
 def test_a_backend_without_any_setup_source_names_docs_setup(tmp_path):

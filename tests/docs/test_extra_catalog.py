@@ -28,6 +28,7 @@ docs:
     rows:
       - [Models, Acme-1]
       - backend_type
+      - tools_support
       - mcp_support
 """
 
@@ -88,6 +89,7 @@ def test_new_backend_and_preset_appear_in_every_table(extra, fmt):
 
     section = t["Acme (Acme Corp) #1"]
     assert section == [["**Models**", "Acme-1"], ["**Backend Type**", "`acme`"],
+                       ["**Tools Support**", "✅ Web search, file operations"],
                        ["**MCP Support**", "Limited through the Acme bridge"]]
 
     chat = t["ChatCompletion (Generic OpenAI-Compatible) #1"]
