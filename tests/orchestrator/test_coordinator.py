@@ -284,3 +284,35 @@ async def test_voting_sensitivity_and_novelty_shape_the_brief():
     await coordinator.run("Q")
     system = backends["a"].requests[0].system
     assert "Vote only if it cannot be improved" in system and "differ meaningfully" in system
+
+
+@pytest.mark.anyio
+async def test_own_tools_are_offered_beside_the_workflow_tools_and_the_winner_presents_with_them():
+    from massgen.agent import Tool, ToolOutcome, Toolset
+    from massgen.conversation import ToolSpec
+    from massgen.events import ToolResult
+
+    lookups: list[dict] = []
+
+    async def lookup(arguments: dict) -> ToolOutcome:
+        lookups.append(arguments)
+        return ToolOutcome("2+2=4 according to the table")
+
+    def with_tool(req: Request) -> Reply:
+        if not req.tools or "vote" not in req.tool_names:
+            if req.last.role == "tool":
+                return Reply(text=f"Presented after checking: {req.last.content}")
+            return Reply(calls=[("lookup", {"q": "2+2"})])
+        return vote("agent1") if req.shown() else answer("4")
+
+    toolset = Toolset().add(Tool(ToolSpec("lookup", "Look a sum up", {"type": "object"}), lookup))
+    backend = ScriptedBackend(spec("tooled"), with_tool)
+    other = ScriptedBackend(spec("zplain"), answer_then_vote_for("agent1", "four"))
+    events: list[Event] = []
+    participants = [Participant(backend.spec, backend, toolset), Participant(other.spec, other)]
+    result = await Coordinator(participants, CoordinationSettings(), events.append).run("Q")
+    assert backend.requests[0].tool_names == ["lookup", "new_answer", "vote"]
+    assert other.requests[0].tool_names == ["new_answer", "vote"]
+    assert result.final == "Presented after checking: 2+2=4 according to the table"
+    assert lookups == [{"q": "2+2"}]
+    assert any(isinstance(e, ToolResult) and e.name == "lookup" and e.agent == "tooled" for e in events)

@@ -32,11 +32,11 @@ def config(server: ProtocolServer, orchestrator: str = "", timeout: float = 60) 
     return textwrap.dedent(f"""\
         agents:
           - id: chatter
-            backend: {{type: chatcompletion, base_url: "{server.openai_base_url}", model: gpt-4o-mini, api_key: {KEY}}}
+            backend: {{type: chatcompletion, base_url: "{server.openai_base_url}", model: gpt-4o-mini}}
           - id: claudia
-            backend: {{type: claude, base_url: "{server.base_url}", model: claude-sonnet-4-5, api_key: {KEY}}}
+            backend: {{type: claude, base_url: "{server.base_url}", model: claude-sonnet-4-5}}
           - id: gemma
-            backend: {{type: gemini, base_url: "{server.base_url}", model: gemini-2.5-flash, api_key: {KEY}}}
+            backend: {{type: gemini, base_url: "{server.base_url}", model: gemini-2.5-flash}}
         orchestrator: {{{orchestrator}}}
         timeout_settings: {{orchestrator_timeout_seconds: {timeout}}}
         """)
@@ -98,8 +98,10 @@ def server():
 
 
 @pytest.fixture(autouse=True)
-def in_tmp(tmp_path, monkeypatch):
+def in_tmp_with_keys(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # transcripts go to ./.massgen/sessions
+    for name in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY"):
+        monkeypatch.setenv(name, KEY)
 
 
 @pytest.mark.anyio
@@ -211,6 +213,7 @@ def test_massgen_run_jsonl_and_the_transcript(server, tmp_path):
     assert lines[-1] == {"type": "final", "agent": "chatter", "content": "Final answer presented by chatter."}
     (transcript,) = (tmp_path / ".massgen" / "sessions").glob("*.jsonl")
     text = transcript.read_text()
+    assert all(KEY in json.dumps(r.headers) for r in server.requests)  # the key was really in use
     assert KEY not in text
     records = [json.loads(line) for line in text.splitlines()]
     assert records[-1]["type"] == "session_end" and records[-1]["status"] == "ok"
@@ -239,3 +242,26 @@ def test_massgen_run_text_display_shows_agents_and_the_final_answer(server, tmp_
     for agent, anon in ANON.items():
         assert f"{agent} ({anon})" in done.stdout
     assert "Final answer presented by gemma." in done.stdout and "voted" in done.stdout
+
+
+@pytest.mark.anyio
+async def test_a_second_question_sees_the_first_exchange(server):
+    from massgen.session import Session
+
+    server.handler = Team(
+        chatter=answers_then_votes_for("agent1", "4"),
+        claudia=answers_then_votes_for("agent1", "four"),
+        gemma=answers_then_votes_for("agent1", "2+2=4"),
+    )
+    spec = compile_text(config(server), "team.yaml").spec
+    history: list = []
+    events: list[Event] = []
+    async with Session(spec, events.append) as session:
+        await session.ask("What is 2+2?", history)
+        first = len(server.requests)
+        await session.ask("And doubled?", history)
+    assert [m.role for m in history] == ["user", "assistant", "user", "assistant"]
+    later = server.requests[first:]
+    assert later and all("What is 2+2?" in r.raw.decode() for r in later)
+    assert all("Final answer presented by chatter." in r.raw.decode() for r in later)
+    assert len(of(events, Final)) == 2
