@@ -19,9 +19,9 @@ from typing import Any
 
 from ...config.spec import AgentSpec
 from ...conversation import Message, ToolSpec
-from ...errors import AuthenticationError, BackendError, BadRequestError, ProviderError, RateLimitError
+from ...errors import BackendError
 from ...events import Event, Finish, ReasoningDelta, TextDelta, ToolCall, ToolResult, Usage
-from .._support import api_key
+from .._support import api_key, status_error
 from .bridge import FunctionBridge
 from .options import FUNCTION_PREFIX, FUNCTION_SERVER, build_options
 from .session import ClaudeSession
@@ -183,22 +183,12 @@ def _fail_fast(retry: dict[str, Any]) -> None:
     """The CLI retries every failed request; a rejected key or a bad request cannot get better."""
     status = retry.get("error_status")
     if status in _NEVER_RETRIED:
-        raise _status_error(f"the Anthropic API refused the request: {retry.get('error', 'error')}", status)
+        raise status_error(f"the Anthropic API refused the request: {retry.get('error', 'error')}", status, "claude_code")
 
 
 def _result_error(result: Any) -> BackendError:
     detail = "; ".join(result.errors or []) or result.result or result.subtype
-    return _status_error(f"Claude Code run failed ({result.subtype}): {detail}", result.api_error_status)
-
-
-def _status_error(message: str, status: int | None) -> BackendError:
-    if status in (401, 403):
-        return AuthenticationError(message, status=status, provider="claude_code")
-    if status == 429:
-        return RateLimitError(message, status=status, provider="claude_code")
-    if status in (400, 404, 422):
-        return BadRequestError(message, status=status, provider="claude_code")
-    return ProviderError(message, status=status, provider="claude_code")
+    return status_error(f"Claude Code run failed ({result.subtype}): {detail}", result.api_error_status, "claude_code")
 
 
 def _text_of(content: Any) -> str:

@@ -1,0 +1,18 @@
+"""AG2 agents as a MassGen backend (protocol ``ag2``); needs ``pip install 'massgen[ag2]'``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .._support import import_extra
+
+if TYPE_CHECKING:
+    from ...config.spec import AgentSpec
+    from .backend import AG2Backend
+
+
+def create(spec: AgentSpec) -> AG2Backend:
+    autogen = import_extra("autogen", backend=spec.backend_type, extra="ag2")
+    from .backend import AG2Backend
+
+    return AG2Backend(spec, autogen)

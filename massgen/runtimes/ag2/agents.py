@@ -1,0 +1,93 @@
+"""Build AG2 agents from ``agent_config`` as MassGen configs write it.
+
+``type`` (``assistant`` | ``conversable``), ``name``, ``system_message``, ``llm_config`` (one entry or a
+list; each may carry ``api_type``, ``model``, ``base_url``, ``api_key``), ``code_execution_config`` with
+an ``executor`` (``type`` names an AG2 executor class, the rest are its arguments), and the remaining
+ConversableAgent arguments. The agent always runs unattended (``human_input_mode: NEVER``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from ...errors import ConfigError
+
+AGENT_TYPES = {"assistant": "AssistantAgent", "conversable": "ConversableAgent"}
+EXECUTORS = ("LocalCommandLineCodeExecutor", "DockerCommandLineCodeExecutor", "JupyterCodeExecutor", "YepCodeCodeExecutor")
+# Keys this module interprets itself; anything else goes to the AG2 agent as it is.
+_OWN_KEYS = {"type", "llm_config", "code_execution_config", "human_input_mode", "max_consecutive_auto_reply", "is_termination_msg"}
+DEFAULT_MAX_ROUNDS = 10
+
+
+@dataclass
+class BuiltAgent:
+    agent: Any
+    executor: Any | None  # runs the code blocks of the agent's replies
+    max_rounds: int  # bound on reply → execute → reply rounds
+
+
+def build_agent(autogen: ModuleType, config: dict[str, Any], *, defaults: dict[str, Any], cwd: str | None) -> BuiltAgent:
+    """``defaults`` fill what every llm_config entry leaves out (the backend's ``api_key`` / ``base_url``)."""
+    if not isinstance(config, dict):
+        raise ConfigError("ag2: agent_config must be a mapping")
+    kind = config.get("type", "conversable")
+    if kind not in AGENT_TYPES:
+        raise ConfigError(f"ag2: agent type {kind!r} is not supported; use one of {', '.join(AGENT_TYPES)}")
+    if "llm_config" not in config:
+        raise ConfigError("ag2: agent_config needs an llm_config (model, api_type, and base_url / api_key if needed)")
+    arguments = {key: value for key, value in config.items() if key not in _OWN_KEYS}
+    arguments.setdefault("name", "ag2_agent")
+    agent = getattr(autogen, AGENT_TYPES[kind])(
+        **arguments,
+        llm_config=llm_config(autogen, config["llm_config"], defaults),
+        human_input_mode="NEVER",
+        # Code in the agent's own replies is run by the backend with the executor below; AG2's reply
+        # chain would only run code found in the *incoming* messages (a question quoting code).
+        code_execution_config=False,
+    )
+    executor = code_executor(config.get("code_execution_config"), cwd)
+    return BuiltAgent(agent, executor, int(config.get("max_consecutive_auto_reply", DEFAULT_MAX_ROUNDS)))
+
+
+def llm_config(autogen: ModuleType, data: Any, defaults: dict[str, Any]) -> Any:
+    entries = data if isinstance(data, list) else [data]
+    if not entries or not all(isinstance(entry, dict) for entry in entries):
+        raise ConfigError("ag2: llm_config must be a mapping or a list of mappings")
+    filled = [{"api_type": "openai", **{k: v for k, v in defaults.items() if v}, **entry} for entry in entries]
+    for entry in filled:
+        if not entry.get("model"):
+            raise ConfigError("ag2: every llm_config entry needs a model")
+    try:
+        return autogen.LLMConfig(*filled)
+    except (ValueError, TypeError) as exc:  # pydantic's ValidationError is a ValueError
+        raise ConfigError(f"ag2: invalid llm_config: {_first_line(exc)}") from None
+
+
+def code_executor(config: Any, cwd: str | None) -> Any | None:
+    if not config:
+        return None
+    if not isinstance(config, dict) or not isinstance(config.get("executor"), dict):
+        raise ConfigError("ag2: code_execution_config needs an executor mapping with a type, e.g. LocalCommandLineCodeExecutor")
+    arguments = dict(config["executor"])
+    kind = arguments.pop("type", None)
+    if kind not in EXECUTORS:
+        raise ConfigError(f"ag2: code executor {kind!r} is not supported; use one of {', '.join(EXECUTORS)}")
+    if "work_dir" in arguments:
+        work_dir = Path(str(arguments["work_dir"]))
+        arguments["work_dir"] = work_dir if work_dir.is_absolute() or cwd is None else Path(cwd) / work_dir
+    from importlib import import_module
+
+    module = import_module("autogen.coding.jupyter" if kind == "JupyterCodeExecutor" else "autogen.coding")
+    try:
+        return getattr(module, kind)(**arguments)
+    except ImportError as exc:
+        raise ConfigError(f"ag2: {kind} needs a package that is not installed ({exc.name})") from None
+    except (ValueError, TypeError, OSError) as exc:
+        raise ConfigError(f"ag2: cannot create {kind}: {_first_line(exc)}") from None
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

@@ -1,0 +1,160 @@
+"""The AG2 backend: an AG2 agent built from ``agent_config`` answers through AG2's own LLM clients.
+
+One ``stream`` call is one turn of the Backend contract:
+
+- the agent replies to the conversation (``a_generate_reply``); its text becomes ``text`` events;
+- code blocks in a reply run with the configured AG2 executor, streamed as a ``code_execution``
+  ``tool_call`` / ``tool_result`` pair; the output goes back to the agent as the next message, until a
+  reply without code (or ``max_consecutive_auto_reply`` rounds);
+- function tools given to ``stream`` (e.g. ``new_answer`` / ``vote``) are registered with the agent as
+  tool signatures only: when it calls them the turn ends with ``Finish("tool_calls")`` and the agent
+  loop answers them, as with every other backend.
+
+AG2 does not stream tokens, so each reply arrives as one text event.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from types import ModuleType
+from typing import Any
+
+from ...config.spec import AgentSpec
+from ...conversation import Message, ToolSpec
+from ...errors import BackendError, StreamError, TimeoutError_, redact
+from ...events import Event, Finish, TextDelta, ToolCall, ToolResult, Usage
+from .._support import Settings, api_key, status_error
+from .agents import BuiltAgent, build_agent
+
+DEFAULT_TIMEOUT = 600.0  # longest wait for one reply of the agent
+CODE_TOOL = "code_execution"
+
+
+class AG2Backend:
+    def __init__(self, spec: AgentSpec, autogen: ModuleType, timeout: float = DEFAULT_TIMEOUT) -> None:
+        self.spec = spec
+        self._timeout = timeout
+        config = Settings(spec).get("agent_config")
+        if config is None:
+            raise BackendError("ag2: the backend needs an agent_config (group_config is not supported yet)")
+        self._key = api_key(spec)
+        self._built: BuiltAgent = build_agent(autogen, config, defaults={"api_key": self._key, "base_url": spec.base_url}, cwd=spec.cwd)
+        self._registered: set[str] = set()
+        self._executions = 0
+        self._seen_usage = (0, 0)
+
+    async def stream(self, messages: list[Message], tools: list[ToolSpec]) -> AsyncIterator[Event]:
+        self._register(tools)
+        history = [_to_openai(message) for message in messages]
+        for _ in range(self._built.max_rounds + 1):
+            reply = await self._reply(history)
+            for event in self._usage():
+                yield event
+            text, calls = _parse_reply(reply)
+            if text:
+                yield TextDelta(text)
+            if calls:
+                for call in calls:
+                    yield call
+                yield Finish("tool_calls", message=Message("assistant", text, tool_calls=calls))
+                return
+            blocks = self._code_blocks(text)
+            if not blocks:
+                break
+            result = await self._execute(blocks)
+            for event in result:
+                yield event
+            output = result[-1]
+            history += [{"role": "assistant", "content": text}, {"role": "user", "content": _execution_report(output)}]
+        yield Finish("stop", message=Message("assistant", _without_terminate(text)))
+
+    async def aclose(self) -> None:
+        return None
+
+    def _register(self, tools: list[ToolSpec]) -> None:
+        """Offer exactly ``tools`` to the agent's LLM (signatures only; nothing executes them here)."""
+        agent = self._built.agent
+        wanted = {tool.name: tool for tool in tools}
+        for name in self._registered - wanted.keys():
+            agent.update_tool_signature(name, is_remove=True)
+        for tool in tools:
+            signature = {"type": "function", "function": {"name": tool.name, "description": tool.description, "parameters": tool.parameters}}
+            agent.update_tool_signature(signature, is_remove=False, silent_override=True)
+        self._registered = set(wanted)
+
+    async def _reply(self, history: list[dict[str, Any]]) -> Any:
+        messages = [dict(message) for message in history]  # AG2 pops keys from the messages it is given
+        try:
+            return await asyncio.wait_for(self._built.agent.a_generate_reply(messages=messages), self._timeout)
+        except asyncio.TimeoutError:
+            raise TimeoutError_(f"the AG2 agent gave no reply within {self._timeout:g} s") from None
+        except BackendError:
+            raise
+        except Exception as exc:  # AG2 and the provider SDK raise their own types: say what went wrong
+            raise _provider_error(exc, self._key) from None
+
+    def _usage(self) -> list[Event]:
+        """Tokens of the latest reply: the growth of AG2's running usage summary."""
+        summary = getattr(self._built.agent.client, "actual_usage_summary", None) or {}
+        models = [value for value in summary.values() if isinstance(value, dict)]
+        prompt = sum(m.get("prompt_tokens", 0) for m in models)
+        completion = sum(m.get("completion_tokens", 0) for m in models)
+        seen, self._seen_usage = self._seen_usage, (prompt, completion)
+        if (prompt, completion) == seen:
+            return []
+        return [Usage(prompt - seen[0], completion - seen[1])]
+
+    def _code_blocks(self, text: str) -> list[Any]:
+        executor = self._built.executor
+        if executor is None or not text:
+            return []
+        return [block for block in executor.code_extractor.extract_code_blocks(text) if block.code.strip()]
+
+    async def _execute(self, blocks: list[Any]) -> list[Event]:
+        self._executions += 1
+        call = ToolCall(f"ag2_code_{self._executions}", CODE_TOOL, {"blocks": [{"language": b.language, "code": b.code} for b in blocks]})
+        result = await asyncio.to_thread(self._built.executor.execute_code_blocks, blocks)  # bounded by the executor's timeout
+        return [call, ToolResult(call.id, CODE_TOOL, result.output, is_error=result.exit_code != 0)]
+
+
+def _to_openai(message: Message) -> dict[str, Any]:
+    if message.role == "tool":
+        return {"role": "tool", "tool_call_id": message.tool_call_id, "content": message.content}
+    if message.role == "assistant" and message.tool_calls:
+        calls = [{"id": c.id, "type": "function", "function": {"name": c.name, "arguments": json.dumps(c.arguments)}} for c in message.tool_calls]
+        return {"role": "assistant", "content": message.content or None, "tool_calls": calls}
+    return {"role": message.role, "content": message.content}
+
+
+def _parse_reply(reply: Any) -> tuple[str, list[ToolCall]]:
+    if reply is None:
+        return "", []
+    if isinstance(reply, str):
+        return reply, []
+    calls = []
+    for call in reply.get("tool_calls") or []:
+        function = call.get("function", {})
+        try:
+            arguments = json.loads(function.get("arguments") or "{}")
+        except json.JSONDecodeError:
+            raise StreamError(f"the AG2 agent called {function.get('name')!r} with arguments that are not JSON") from None
+        calls.append(ToolCall(call.get("id") or f"call_{len(calls)}", function.get("name", ""), arguments))
+    return reply.get("content") or "", calls
+
+
+def _execution_report(result: ToolResult) -> str:
+    status = "execution failed" if result.is_error else "execution succeeded"
+    return f"{status}\nCode output:\n{result.content}"
+
+
+def _without_terminate(text: str) -> str:
+    """AG2 agents end with TERMINATE by convention; it is a signal, not part of the answer."""
+    stripped = text.rstrip()
+    return stripped[: -len("TERMINATE")].rstrip() if stripped.endswith("TERMINATE") else text
+
+
+def _provider_error(exc: Exception, key: str | None) -> BackendError:
+    message = redact(f"AG2 agent failed: {type(exc).__name__}: {exc}", (key,) if key else ())
+    return status_error(message, getattr(exc, "status_code", None), "ag2")

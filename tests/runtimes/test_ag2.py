@@ -1,0 +1,150 @@
+"""The AG2 backend end to end: real AG2 agents (built from agent_config as MassGen configs write it) talk
+through AG2's own OpenAI client to the loopback Chat Completions server; code runs in AG2's local executor
+in a temporary directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+
+from massgen.backend import create_backend
+from massgen.config.spec import AgentSpec
+from massgen.conversation import Message, ToolSpec
+from massgen.errors import AuthenticationError, ConfigError
+from massgen.events import Event, Finish, TextDelta, ToolCall, ToolResult, Usage
+from tests.protocol_server import Call, ProtocolServer, Reply, Turn, protocol_server  # noqa: F401
+
+pytest.importorskip("autogen", reason="ag2 is not installed (pip install 'massgen[ag2]')")
+
+KEY = "sk-test-ag2-0123456789abcdef"
+RUN_TIMEOUT = 60
+
+
+def spec_for(agent_config: dict[str, Any], cwd: Path) -> AgentSpec:
+    return AgentSpec(
+        id="ag2_coder",
+        backend_type="ag2",
+        protocol="ag2",
+        model=None,
+        cwd=str(cwd),
+        backend={"type": "ag2", "agent_config": agent_config},
+    )
+
+
+def coder_config(server: ProtocolServer, **extra: Any) -> dict[str, Any]:
+    return {
+        "type": "assistant",
+        "name": "AG2_coder",
+        "system_message": "You are AG2 coder Q-9. Write Python in ```python blocks; it will be run.",
+        "llm_config": {"api_type": "openai", "model": "gpt-4o-mini", "base_url": server.openai_base_url, "api_key": KEY},
+        "code_execution_config": {"executor": {"type": "LocalCommandLineCodeExecutor", "timeout": 30, "work_dir": "workspace"}},
+        **extra,
+    }
+
+
+async def collect(backend: Any, messages: list[Message], tools: list[ToolSpec] | None = None) -> list[Event]:
+    with anyio.fail_after(RUN_TIMEOUT):
+        return [event async for event in backend.stream(messages, tools or [])]
+
+
+@pytest.mark.anyio
+async def test_code_blocks_run_in_the_local_executor_and_the_output_reaches_the_next_request(protocol_server: ProtocolServer, tmp_path: Path) -> None:
+    protocol_server.script(
+        Turn(text="Computing.\n```python\nimport pathlib\npathlib.Path('made_by_code.txt').write_text('x')\nprint(6 * 7)\n```", usage=(30, 12)),
+        Turn(text="The answer is 42.\nTERMINATE", usage=(60, 8)),
+    )
+    backend = create_backend(spec_for(coder_config(protocol_server), tmp_path))
+    try:
+        events = await collect(backend, [Message("user", "What is 6 times 7? Compute it.")])
+    finally:
+        await backend.aclose()
+
+    call, result = (e for e in events if isinstance(e, (ToolCall, ToolResult)))
+    assert isinstance(call, ToolCall) and call.name == "code_execution"
+    assert call.arguments["blocks"][0]["language"] == "python" and "print(6 * 7)" in call.arguments["blocks"][0]["code"]
+    assert isinstance(result, ToolResult) and result.id == call.id and not result.is_error
+    assert result.content.strip() == "42"
+    assert (tmp_path / "workspace" / "made_by_code.txt").read_text() == "x"  # ran in work_dir under the agent's cwd
+
+    finish = events[-1]
+    assert isinstance(finish, Finish) and finish.reason == "stop"
+    assert finish.message.content == "The answer is 42."
+    assert "Computing." in "".join(e.text for e in events if isinstance(e, TextDelta))
+    assert [(u.input_tokens, u.output_tokens) for u in events if isinstance(u, Usage)] == [(30, 12), (60, 8)]
+
+    first, second = protocol_server.requests
+    assert first.headers["authorization"] == f"Bearer {KEY}"
+    assert first.body["model"] == "gpt-4o-mini"
+    assert "AG2 coder Q-9" in first.system_text()
+    assert first.last_user_text() == "What is 6 times 7? Compute it."
+    assert "42" in second.last_user_text() and "succeeded" in second.last_user_text()
+
+
+@pytest.mark.anyio
+async def test_failing_code_is_reported_to_the_agent_as_an_error(protocol_server: ProtocolServer, tmp_path: Path) -> None:
+    protocol_server.script(
+        Turn(text="```python\nraise SystemExit('boom-17')\n```"),
+        Turn(text="It failed with boom-17."),
+    )
+    backend = create_backend(spec_for(coder_config(protocol_server), tmp_path))
+    events = await collect(backend, [Message("user", "try it")])
+    (result,) = (e for e in events if isinstance(e, ToolResult))
+    assert result.is_error and "boom-17" in result.content
+    assert "failed" in protocol_server.requests[1].last_user_text()
+    assert events[-1].message.content == "It failed with boom-17."
+
+
+@pytest.mark.anyio
+async def test_function_tools_are_offered_and_answered_by_the_caller(protocol_server: ProtocolServer, tmp_path: Path) -> None:
+    new_answer = ToolSpec("new_answer", "Post your answer.", {"type": "object", "properties": {"content": {"type": "string"}}, "required": ["content"]})
+    protocol_server.script(
+        Turn(tool_calls=[Call("new_answer", {"content": "42"}, id="call_7")]),
+        Turn(text="Posted."),
+    )
+    config = {k: v for k, v in coder_config(protocol_server).items() if k != "code_execution_config"}
+    backend = create_backend(spec_for({**config, "type": "conversable"}, tmp_path))
+    history = [Message("system", "Coordinate with the others."), Message("user", "Answer: 6*7?")]
+    first = await collect(backend, history, [new_answer])
+    finish = first[-1]
+    assert finish.reason == "tool_calls"
+    assert finish.message.tool_calls == [ToolCall("call_7", "new_answer", {"content": "42"})]
+    assert [e for e in first if isinstance(e, ToolResult)] == []  # the backend never runs function tools
+
+    history += [finish.message, Message("tool", "answer recorded", tool_call_id="call_7", name="new_answer")]
+    second = await collect(backend, history, [new_answer])
+    assert second[-1].message.content == "Posted."
+
+    request_one, request_two = protocol_server.requests
+    assert request_one.tool_names() == ["new_answer"]
+    assert request_one.body["tools"][0]["function"]["parameters"]["required"] == ["content"]
+    assert "Coordinate with the others." in request_one.system_text()
+    assert request_two.tool_results() == ["answer recorded"]
+
+
+@pytest.mark.anyio
+async def test_list_form_llm_config_and_a_rejected_key(protocol_server: ProtocolServer, tmp_path: Path) -> None:
+    protocol_server.handler = lambda request: Reply.error(401, "Incorrect API key provided")
+    config = coder_config(protocol_server)
+    config["llm_config"] = [config["llm_config"]]
+    backend = create_backend(spec_for(config, tmp_path))
+    with pytest.raises(AuthenticationError) as caught:
+        await collect(backend, [Message("user", "hi")])
+    assert caught.value.status == 401
+    assert KEY not in str(caught.value) and KEY not in repr(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"type": "teachable"}, "agent type 'teachable' is not supported"),
+        ({"code_execution_config": {"executor": {"type": "Sandbox"}}}, "code executor 'Sandbox' is not supported"),
+        ({"llm_config": {"api_type": "openai"}}, "needs a model"),
+    ],
+)
+def test_config_mistakes_are_clear_errors(tmp_path: Path, change: dict[str, Any], expected: str) -> None:
+    config = {"name": "a", "llm_config": {"model": "gpt-4o-mini", "api_key": KEY}, **change}
+    with pytest.raises(ConfigError, match=expected):
+        create_backend(spec_for(config, tmp_path))
