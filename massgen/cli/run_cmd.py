@@ -126,13 +126,7 @@ def execute(spec: RunSpec, questions: list[str] | None, *, output: str, display:
     """Run the questions (or an interactive chat when None) and return the exit status."""
     from ..output import make_sink
 
-    if output == "text" and display and single_agent is None and len(spec.agents) > 1:
-        # ---- issue 6: a multi-agent run shows its agents side by side
-        from ..output.multi_agent import MultiAgentDisplay
-
-        sink: Sink = MultiAgentDisplay([agent.id for agent in spec.agents])
-    else:
-        agents = [single_agent] if single_agent else [agent.id for agent in spec.agents]
+    agents = [single_agent] if single_agent else [agent.id for agent in spec.agents]
     sink = make_sink(output, display=display, agents=agents)
     try:
         return asyncio.run(_answer(spec, questions, sink, single_agent))
