@@ -20,7 +20,7 @@ from typing import Any, TextIO
 
 from .config.spec import AgentSpec, RunSpec
 from .errors import redact
-from .events import Event, EventSink, Final, Usage
+from .events import Event, EventSink, Final, ReasoningDelta, TextDelta, Usage
 
 SESSIONS_DIR = Path(".massgen") / "sessions"
 
@@ -65,7 +65,8 @@ class Transcript:
         if isinstance(event, Final):
             self._final = event
             self._answered = True
-        self._write({**event.to_json(), "t": self._elapsed()})
+        # Deltas are buffered (a long stream is thousands of them); anything else is flushed at once.
+        self._write({**event.to_json(), "t": self._elapsed()}, flush=not isinstance(event, (TextDelta, ReasoningDelta)))
         self.downstream(event)
 
     def question(self, text: str) -> None:
@@ -88,7 +89,8 @@ class Transcript:
     def _elapsed(self) -> float:
         return round(time.monotonic() - self._started, 4)
 
-    def _write(self, record: dict[str, Any]) -> None:
+    def _write(self, record: dict[str, Any], *, flush: bool = True) -> None:
         line = redact(json.dumps(record, ensure_ascii=False, default=str), self._secrets)
         self._file.write(line + "\n")
-        self._file.flush()
+        if flush:
+            self._file.flush()

@@ -316,3 +316,21 @@ async def test_own_tools_are_offered_beside_the_workflow_tools_and_the_winner_pr
     assert result.final == "Presented after checking: 2+2=4 according to the table"
     assert lookups == [{"q": "2+2"}]
     assert any(isinstance(e, ToolResult) and e.name == "lookup" and e.agent == "tooled" for e in events)
+
+
+@pytest.mark.anyio
+async def test_vote_and_new_answer_in_one_turn_keep_the_first_and_refuse_the_second():
+    @presenting("final")
+    def both(req: Request) -> Reply:
+        if req.shown():
+            return vote("agent1")
+        return Reply(calls=[("new_answer", {"content": "mine"}), ("vote", {"agent_id": "agent1", "reason": "r"})])
+
+    coordinator, events, backends = build({"both": both, "other": answer_then_vote_for("agent1", "o")})
+    await coordinator.run("Q")
+    from massgen.events import ToolResult
+
+    first_round = [e for e in events if isinstance(e, ToolResult) and e.agent == "both"][:2]
+    assert [(r.name, r.is_error) for r in first_round] == [("new_answer", False), ("vote", True)]
+    assert "already has a workflow action" in first_round[1].content
+    assert "mine" in [a.content for a in of(events, Answer) if a.agent == "both"]

@@ -265,3 +265,28 @@ async def test_a_second_question_sees_the_first_exchange(server):
     assert later and all("What is 2+2?" in r.raw.decode() for r in later)
     assert all("Final answer presented by chatter." in r.raw.decode() for r in later)
     assert len(of(events, Final)) == 2
+
+
+@pytest.mark.anyio
+async def test_orchestrator_settings_flow_from_the_yaml(server):
+    def keeps_answering(request: Request) -> Turn:
+        if "new_answer" in request.tool_names():
+            return Turn(tool_calls=[Call("new_answer", {"content": f"{who(request)} answer {len(server.requests)}"})])
+        return Turn(tool_calls=[Call("vote", {"agent_id": "agent1", "reason": "fine"})])
+
+    team = Team(chatter=keeps_answering, claudia=keeps_answering, gemma=keeps_answering)
+    events, _ = await run(server, team, orchestrator="max_new_answers_per_agent: 1, voting_sensitivity: strict")
+    assert sorted(a.agent for a in of(events, Answer)) == sorted(ANON)  # one answer each, then votes only
+    vote_only = [r for r in server.requests if r.tool_names() == ["vote"]]
+    assert {who(r) for r in vote_only} == set(ANON)
+    first = next(r for r in server.requests if r.protocol == "openai_chat")
+    assert "Vote only if it cannot be improved" in first.system_text()
+
+
+@pytest.mark.anyio
+async def test_skip_coordination_rounds_from_the_yaml(server):
+    server.handler = lambda request: Turn(text=f"straight from {who(request)}")
+    spec = compile_text(config(server, orchestrator="skip_coordination_rounds: true"), "team.yaml").spec
+    events: list[Event] = []
+    assert await run_session(spec, "Q", events.append) == "straight from chatter"
+    assert [r.protocol for r in server.requests] == ["openai_chat"]
