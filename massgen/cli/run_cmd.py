@@ -151,14 +151,21 @@ async def _answer(spec: RunSpec, questions: list[str] | None, sink: Sink, single
         if questions is not None:
             try:
                 for question in questions:
-                    await session.ask(question, history)
+                    await _ask(session, sink, question, history)
             except MassGenError:
                 return EXIT_ERROR  # the sink already showed the error event
             return 0
-        return await _interactive(session, history)
+        return await _interactive(session, sink, history)
 
 
-async def _interactive(session: Any, history: list[Message]) -> int:
+async def _ask(session: Any, sink: Sink, question: str, history: list[Message]) -> str:
+    waiting = getattr(sink, "waiting", None)
+    if waiting is not None:
+        waiting()
+    return await session.ask(question, history)
+
+
+async def _interactive(session: Any, sink: Sink, history: list[Message]) -> int:
     """Ask, answer, repeat, keeping the conversation; an empty line, ``exit`` or end of input stops."""
     from ..agent import ToolRoundsExceeded
     from ..errors import BackendError, MassGenError
@@ -173,7 +180,7 @@ async def _interactive(session: Any, history: list[Message]) -> int:
         if not question:
             continue
         try:
-            await session.ask(question, history)
+            await _ask(session, sink, question, history)
         except (BackendError, ToolRoundsExceeded):
             continue  # this turn failed (the error was shown); the conversation goes on
         except MassGenError:

@@ -1,6 +1,7 @@
 """Where a run's events go: JSON lines, the rich terminal display, or plain text.
 
-Every sink is called with each event and closed once at the end of the run.
+Every sink is called with each event and closed once at the end of the run. A sink that shows a spinner
+has ``waiting()``, called when a question goes out.
 """
 
 from __future__ import annotations

@@ -20,6 +20,9 @@ class RichDisplay:
         self._waiting = waiting
         self._status: Any = None
         self._at_line_start = True
+
+    def waiting(self) -> None:
+        """A question went out: spin until the first token comes back."""
         self._spin()
 
     def __call__(self, event: Event) -> None:
