@@ -13,14 +13,14 @@ if TYPE_CHECKING:
     from ..config.spec import AgentSpec
 
 
-def import_extra(module: str, *, backend: str, extra: str) -> ModuleType:
-    """Import an optional SDK, or raise ``MissingExtraError`` naming the pip extra that provides it."""
+def import_extra(module: str, *, package: str, backend: str, extra: str) -> ModuleType:
+    """Import an optional SDK, or raise ``MissingExtraError`` naming the pip package and extra to install."""
     try:
         return importlib.import_module(module)
     except ImportError as exc:
         if exc.name is not None and module.split(".")[0] != exc.name.split(".")[0]:
             raise  # the SDK is there but broken: let the real import error show
-        raise MissingExtraError(backend, extra, module.split(".")[0]) from None
+        raise MissingExtraError(backend, extra, package) from None
 
 
 class Settings:

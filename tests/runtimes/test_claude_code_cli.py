@@ -5,6 +5,7 @@ ANTHROPIC_BASE_URL, while the test scripts the model's turns and inspects its re
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -196,3 +197,47 @@ async def test_a_rejected_key_is_a_clear_error_without_the_key(protocol_server: 
 def test_the_wheel_bundles_the_cli() -> None:
     bundled = Path(sdk.__file__).parent / "_bundled" / "claude"
     assert bundled.is_file() or shutil.which("claude"), "no claude CLI: neither bundled nor on PATH"
+
+
+DEMO_SERVER = Path(__file__).resolve().parent.parent / "mcp" / "servers" / "demo_server.py"
+
+
+@pytest.mark.anyio
+async def test_mcp_servers_from_the_config_run_with_their_tool_filters(protocol_server: ProtocolServer, tmp_path: Path) -> None:
+    if not DEMO_SERVER.is_file():
+        pytest.skip(f"the demo MCP server {DEMO_SERVER} is missing")
+    protocol_server.handler = model_turns(
+        Turn(tool_calls=[Call("mcp__demo__add", {"a": 2, "b": 3})]),
+        Turn(text="2 + 3 = 5"),
+    )
+    spec = spec_for(protocol_server, tmp_path)
+    spec.mcp_servers = [{"name": "demo", "type": "stdio", "command": sys.executable, "args": [str(DEMO_SERVER)], "disallowed_tools": ["secret"]}]
+    backend = create_backend(spec)
+    try:
+        events = await collect(backend, [Message("user", "add 2 and 3")])
+    finally:
+        await backend.aclose()
+    (result,) = (e for e in events if isinstance(e, ToolResult))
+    assert (result.name, result.is_error) == ("mcp__demo__add", False) and "5" in result.content
+    assert events[-1].message.content == "2 + 3 = 5"
+    first = str(streamed(protocol_server)[0].body)
+    assert "mcp__demo__add" in first and "mcp__demo__echo" in first  # offered (loaded or listed for ToolSearch)
+    assert "mcp__demo__secret" not in first  # filtered by the server's disallowed_tools
+
+
+@pytest.mark.anyio
+async def test_permission_mode_is_honoured(protocol_server: ProtocolServer, tmp_path: Path) -> None:
+    target = tmp_path / "planned.txt"
+    protocol_server.handler = model_turns(
+        Turn(tool_calls=[Call("Write", {"file_path": str(target), "content": "should not exist"})]),
+        Turn(text="Planned only."),
+    )
+    backend = create_backend(spec_for(protocol_server, tmp_path, permission_mode="plan"))
+    try:
+        events = await collect(backend, [Message("user", "plan a file")])
+    finally:
+        await backend.aclose()
+    (result,) = (e for e in events if isinstance(e, ToolResult))
+    assert result.name == "Write" and result.is_error
+    assert not target.exists()
+    assert events[-1].message.content == "Planned only."

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 
 def create(spec: AgentSpec) -> AG2Backend:
-    autogen = import_extra("autogen", backend=spec.backend_type, extra="ag2")
+    autogen = import_extra("autogen", package="ag2", backend=spec.backend_type, extra="ag2")
     from .backend import AG2Backend
 
     return AG2Backend(spec, autogen)

@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 
 
 def create(spec: AgentSpec) -> ClaudeCodeBackend:
-    sdk = import_extra("claude_agent_sdk", backend=spec.backend_type, extra="claude-code")
+    sdk = import_extra("claude_agent_sdk", package="claude-agent-sdk", backend=spec.backend_type, extra="claude-code")
     from .backend import ClaudeCodeBackend
 
     return ClaudeCodeBackend(spec, sdk)
