@@ -73,6 +73,8 @@ def read(key: dict[str, Any]) -> list[Any] | None:
 
 def write(key: dict[str, Any], documents: Sequence[Any]) -> None:
     """Store atomically (temp file + rename); any OS error means no cache, never a failure."""
+    import tempfile  # only on a miss: it pulls in random and shutil
+
     target = _cache_file(key)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
