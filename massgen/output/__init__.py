@@ -25,6 +25,10 @@ def make_sink(output: str, *, display: bool = True, agents: list[str] | None = N
 
         return JsonlSink()
     if not display:
+        if agents and len(agents) > 1:
+            from .multi_agent import PlainMultiAgentSink
+
+            return PlainMultiAgentSink(agents)
         from .plain import PlainSink
 
         return PlainSink()

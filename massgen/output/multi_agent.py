@@ -1,4 +1,5 @@
-"""The terminal display of a multi-agent run: every agent's progress side by side, then the final answer.
+"""The terminal display of a multi-agent run: every agent's progress side by side, then the final answer
+(and its ``--no-display`` twin, ``PlainMultiAgentSink``).
 
 It is an event sink (called with each event, closed once at the end). Each agent gets a panel (a table row when there are many agents) with its status, its
 answers and vote, and the tail of what it is writing; coordination notices (a vote ignored, an agent
@@ -8,7 +9,9 @@ panel, which stays on screen when the run ends.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, field
+from typing import TextIO
 
 from rich.console import Console, Group, RenderableType
 from rich.live import Live
@@ -19,6 +22,7 @@ from rich.text import Text
 
 from ..events import Answer, Error, Event, Final, Notice, TextDelta, ToolCall, Usage, Vote
 from ..orchestrator.state import anonymous_ids
+from .summary import one_line
 
 _SIDE_BY_SIDE_MAX = 4  # more agents than this are shown as table rows
 _TAIL_CHARS = 400
@@ -146,3 +150,43 @@ class MultiAgentDisplay:
             parts.append(Text(self.banner, style="yellow"))
         parts.append(Markdown(body) if body else Text("…", style="dim"))
         return Panel(Group(*parts), title="Final answer", border_style="bold yellow")
+
+
+class PlainMultiAgentSink:
+    """``--no-display`` for several agents: the final answer alone on stdout, coordination steps on stderr."""
+
+    def __init__(self, agent_ids: list[str], out: TextIO | None = None, err: TextIO | None = None) -> None:
+        self._out, self._err = out or sys.stdout, err or sys.stderr
+        self._real_of = {anon: real for real, anon in anonymous_ids(agent_ids).items()}
+        self._presenter: str | None = None
+        self._streamed = ""
+
+    def __call__(self, event: Event) -> None:
+        who = f"[{event.agent}] " if event.agent else ""
+        if isinstance(event, TextDelta) and event.agent == self._presenter:
+            self._streamed += event.text
+            self._out.write(event.text)
+            self._out.flush()
+        elif isinstance(event, Answer):
+            self._note(f"{who}new answer: {one_line(event.content)}")
+        elif isinstance(event, Vote):
+            target = self._real_of.get(event.for_agent, event.for_agent)
+            self._note(f"{who}votes for {event.for_agent} ({target}): {one_line(event.reason)}")
+        elif isinstance(event, Notice):
+            if event.kind == "winner":
+                self._presenter = event.agent
+            self._note(f"{who}{event.message}")
+        elif isinstance(event, Error):
+            self._note(f"{who}error: {event.message}")
+        elif isinstance(event, Final):
+            if not self._streamed:  # presented as it stood (timeout, failed winner): nothing streamed yet
+                self._out.write(event.content)
+            self._out.write("\n")
+            self._out.flush()
+
+    def _note(self, line: str) -> None:
+        self._err.write(line + "\n")
+        self._err.flush()
+
+    def close(self) -> None:
+        self._out.flush()

@@ -290,3 +290,17 @@ async def test_skip_coordination_rounds_from_the_yaml(server):
     events: list[Event] = []
     assert await run_session(spec, "Q", events.append) == "straight from chatter"
     assert [r.protocol for r in server.requests] == ["openai_chat"]
+
+
+def test_massgen_run_no_display_prints_only_the_final_answer_on_stdout(server, tmp_path):
+    server.handler = Team(
+        chatter=answers_then_votes_for("agent2", "4"),
+        claudia=answers_then_votes_for("agent2", "2+2=4"),
+        gemma=answers_then_votes_for("agent2", "four"),
+    )
+    (tmp_path / "team.yaml").write_text(config(server))
+    done = massgen(["run", "--config", "team.yaml", "--no-display", "What is 2+2?"], tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "Final answer presented by claudia.\n"
+    assert "[gemma] votes for agent2 (claudia): agent2 is correct" in done.stderr
+    assert "[chatter] new answer: 4" in done.stderr
