@@ -14,7 +14,9 @@ from typing import Any
 
 from ..catalog import Catalog
 from ..resources import data_dir
-from .page import DocsError, build_page, literal
+from .errors import DocsError
+from .page import build_page
+from .view import literal
 
 FORMATS = ("rst", "md")
 PAGES = ("backends",)

@@ -108,7 +108,8 @@ def test_a_backend_joining_a_matrix_group_shares_its_row_and_section(extra, fmt)
     row = next(r for r in t["Quick Reference: Backend Support Matrix #1"] if r[0] == "**vLLM/SGLang**")
     assert row[-1] == "Local server on port 8000/30000/8080"
     assert not any(r[0] == "**TGI**" for r in t["Quick Reference: Backend Support Matrix #1"])
-    assert ["**Port Detection**", "Auto-detection: vLLM (8000), SGLang (30000), TGI (8080)"] in t["vLLM & SGLang #1"]
+    ports = ["**Port Detection**", "Auto-detection: vLLM (8000), SGLang (30000), TGI (8080)"]
+    assert ports in t["vLLM & SGLang #1"]
 
 
 def test_common_models_and_sections_list_the_new_entries(extra):
