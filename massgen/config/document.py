@@ -15,9 +15,13 @@ from ..diagnostics import Diagnostic, Severity
 Span = tuple[int, int, int, int]
 
 
+def _escape(part: str | int) -> str:
+    return str(part).replace("~", "~0").replace("/", "~1")
+
+
 def pointer(parts: tuple[str | int, ...]) -> str:
     """RFC 6901 JSON pointer of a path."""
-    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+    return "".join("/" + _escape(p) for p in parts)
 
 
 @dataclass(slots=True)
@@ -52,27 +56,31 @@ def _span(node: Any) -> Span:
 
 
 class _Builder:
-    def __init__(self, doc: Document, constructor: Any) -> None:
-        self.doc = doc
-        self.constructor = constructor
-        self.diagnostics: list[Diagnostic] = []
+    """Builds plain data from the node tree, recording spans by JSON pointer as it goes (the pointer is
+    extended step by step: recomputing it from the path at every node was the warm path's main cost)."""
 
-    def build(self, node: Any, path: tuple[str | int, ...]) -> Any:
+    def __init__(self, doc: Document, constructor: Any) -> None:
         from ruamel.yaml.nodes import MappingNode, SequenceNode
 
-        self.doc.value_spans.setdefault(pointer(path), _span(node))
-        if isinstance(node, MappingNode):
-            return self._mapping(node, path)
-        if isinstance(node, SequenceNode):
-            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        self.doc = doc
+        self.constructor = constructor
+        self.mapping_node, self.sequence_node = MappingNode, SequenceNode
+        self.diagnostics: list[Diagnostic] = []
+
+    def build(self, node: Any, ptr: str = "") -> Any:
+        self.doc.value_spans.setdefault(ptr, _span(node))
+        if isinstance(node, self.mapping_node):
+            return self._mapping(node, ptr)
+        if isinstance(node, self.sequence_node):
+            return [self.build(item, f"{ptr}/{i}") for i, item in enumerate(node.value)]
         return self.constructor.construct_object(node, deep=True)
 
-    def _mapping(self, node: Any, path: tuple[str | int, ...]) -> dict[Any, Any]:
+    def _mapping(self, node: Any, ptr: str) -> dict[Any, Any]:
         result: dict[Any, Any] = {}
         seen: dict[Any, Span] = {}
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
-                merged = self.build(value_node, path)
+                merged = self.build(value_node, ptr)
                 sources = merged if isinstance(merged, list) else [merged]
                 for source in sources:
                     if isinstance(source, dict):
@@ -83,6 +91,7 @@ class _Builder:
             if not isinstance(key, (str, int, float, bool)) and key is not None:
                 key = str(key)
             key_span = _span(key_node)
+            child_ptr = f"{ptr}/{_escape(key)}"
             if key in seen:
                 line, column, end_line, end_column = key_span
                 self.diagnostics.append(
@@ -90,14 +99,13 @@ class _Builder:
                         file=self.doc.filename, line=line, column=column, end_line=end_line,
                         end_column=end_column, severity=Severity.ERROR, code="duplicate-key",
                         message=f"key {key!r} appears twice in this mapping; the second one would silently win",
-                        path=pointer((*path, str(key))),
+                        path=child_ptr,
                         hint=f"remove one of them (the first is on line {seen[key][0]})",
                     )
                 )
             seen[key] = key_span
-            child = (*path, str(key))
-            self.doc.key_spans.setdefault(pointer(child), key_span)
-            result[key] = self.build(value_node, child)
+            self.doc.key_spans.setdefault(child_ptr, key_span)
+            result[key] = self.build(value_node, child_ptr)
         return result
 
 
@@ -135,7 +143,7 @@ def load_document(content: str | bytes, filename: str) -> tuple[Document | None,
     doc = Document(filename=filename, data=None, lines=lines)
     builder = _Builder(doc, yaml.constructor)
     try:
-        doc.data = builder.build(node, ())
+        doc.data = builder.build(node)
     except (MarkedYAMLError, YAMLError, ValueError) as exc:
         mark = getattr(exc, "problem_mark", None)
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
