@@ -100,3 +100,18 @@ def test_schema_command_prints_draft07() -> None:
     claude = document["definitions"]["backend_claude"]["properties"]
     assert claude["temperature"]["maximum"] == 1
     assert claude["temperature"]["description"]
+
+
+def test_catalog_option_adds_a_provider(tmp_path: Path) -> None:
+    catalog = tmp_path / "catalog"
+    catalog.mkdir()
+    (catalog / "acme.yaml").write_text(
+        "name: acme\ntitle: Acme\nbase_url: https://api.acme.example/v1\nurl_match: [acme.example]\n"
+        "api_key_env: [ACME_API_KEY]\n"
+    )
+    config = tmp_path / "config.yaml"
+    config.write_text("agent:\n  id: a\n  backend: {type: acme, model: acme-1, temperature: 0.2}\n")
+    assert massgen("validate", str(config)).returncode == 1  # unknown without the folder
+    done = massgen("validate", "--catalog", str(catalog), "--format", "json", str(config))
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert json.loads(done.stdout) == {"diagnostics": []}
