@@ -9,9 +9,10 @@ expressions merges mappings into the one that holds it.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from jinja2 import StrictUndefined, Undefined
@@ -67,8 +68,13 @@ def compile_node(value: Any) -> Node:
 
 
 def render_value(value: Any, context: dict[str, Any]) -> Any:
-    """Evaluate an uncompiled value (e.g. a URL form from the catalog) against a context."""
-    return compile_node(value)(context)
+    """Evaluate a value from the catalog (e.g. a URL form) against a context, compiling it once."""
+    return _compiled(json.dumps(value, sort_keys=True))(context)
+
+
+@lru_cache(maxsize=256)
+def _compiled(value_json: str) -> Node:
+    return compile_node(json.loads(value_json))
 
 
 @cache
