@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Collection
 from typing import Any
 
 from ..errors import MassGenError
@@ -38,3 +40,15 @@ def need_number(owner: Owner, block: dict[str, Any], key: str, purpose: str, pre
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise fail(owner, f"{prefix}.{key}", f"must be a number, not {value!r}")
     return value
+
+
+def check_keys(owner: Owner, block: Any, known: Collection[str], prefix: str) -> dict[str, Any]:
+    """The block itself, once it is a mapping of known keys: a typo (``mcp_notes``) must not pass unseen."""
+    if not isinstance(block, dict):
+        raise fail(owner, prefix, f"must be a mapping, not {type(block).__name__}")
+    for key in block:
+        if key not in known:
+            close = difflib.get_close_matches(str(key), list(known), n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(known)}"
+            raise fail(owner, f"{prefix}.{key}", f"unknown key; {hint}")
+    return block

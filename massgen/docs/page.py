@@ -11,9 +11,15 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from ..catalog import CAPABILITIES, TOOL_FLAGS, BackendDef, Catalog, ProviderDef
-from .errors import fail, need, need_number, owner_name
+from .errors import check_keys, fail, need, need_number, owner_name
 from .examples import check_example
 from .view import Cell, LegendEntry, Page, ParameterTable, QuickSetup, Row, Section, bold, literal
+
+# The keys a `docs:` block may hold (see the page data file for the named section rows).
+BACKEND_DOCS_KEYS = ("matrix_order", "matrix_group", "setup", "tool_notes", "mcp_note", "code_execution_detail",
+                     "quick_setup", "section", "parameters_example")
+SECTION_KEYS = ("group", "title", "underline", "intro", "rows", "example")
+PROVIDER_DOCS_KEYS = ("order", "short_title", "featured", "base_url_text", "env_text")
 
 
 class _Builder:
@@ -21,6 +27,12 @@ class _Builder:
         self.catalog = catalog
         self.data = page_data
         self.values = {value: LegendEntry(**entry) for value, entry in page_data["legend"].items()}
+        for backend in catalog.backends.values():
+            check_keys(backend, backend.docs, BACKEND_DOCS_KEYS, "docs")
+            if "section" in backend.docs:
+                check_keys(backend, backend.docs["section"], SECTION_KEYS, "docs.section")
+        for preset in catalog.providers.values():
+            check_keys(preset, preset.docs, PROVIDER_DOCS_KEYS, "docs")
         self.backends = sorted(
             catalog.backends.values(),
             key=lambda b: need_number(b, b.docs, "matrix_order", "its place in the support matrix"),

@@ -63,6 +63,10 @@ CASES = [
      "backend 'chatcompletion'", "docs.section.example"),
     ("backends", "azure_openai", put(["tools_support"], "docs", "section", "rows"),
      "backend 'azure_openai'", "docs.section.rows"),
+    ("backends", "gemini", put("Full integration", "docs", "mcp_notes"), "backend 'gemini'", "docs.mcp_notes"),
+    ("backends", "lmstudio", put("x", "docs", "section", "intro_text"), "backend 'lmstudio'",
+     "docs.section.intro_text"),
+    ("providers", "groq", put(False, "docs", "featurd"), "provider preset 'groq'", "docs.featurd"),
     ("providers", "poe", drop("docs", "order"), "provider preset 'poe'", "docs.order"),
     ("providers", "nebius", drop("docs", "base_url_text"), None, None),  # falls back to base_url: fine
 ]
@@ -81,6 +85,13 @@ def test_missing_field_names_backend_and_field(tmp_path, kind, name, edit, who, 
         render_page(catalog, "rst")
     message = str(caught.value)
     assert who in message and f"{field}:" in message
+
+
+def test_a_misspelt_docs_key_suggests_the_right_one(tmp_path):
+    folder = tmp_path / "extra"
+    override(folder, "backends", "gemini", put("Full integration", "docs", "mcp_notes"))
+    with pytest.raises(DocsError, match="unknown key; did you mean 'mcp_note'"):
+        render_page(load_catalog([folder]), "rst")
 
 
 def test_an_example_the_linter_rejects_is_reported_with_its_line(tmp_path):

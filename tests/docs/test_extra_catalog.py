@@ -80,7 +80,8 @@ def test_new_backend_and_preset_appear_in_every_table(extra, fmt):
     t = tables(extra, fmt)
     matrix = t["Quick Reference: Backend Support Matrix #1"]
     titles = [row[0] for row in matrix]
-    assert matrix[titles.index("**Acme Cloud**")] == ["**Acme Cloud**", "⭐", "✅", "✅", "Limited", "`ACME_API_KEY`"]
+    acme = matrix[titles.index("**Acme Cloud**")]
+    assert acme == ["**Acme Cloud**", "⭐", "✅", "✅", "Limited", "`ACME_API_KEY`"]
     assert titles.index("**Z AI**") < titles.index("**Acme Cloud**") < titles.index("**ChatCompletion**")
 
     flags = t["Backend-Level Tool Parameters #1"]
