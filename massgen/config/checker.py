@@ -221,6 +221,8 @@ class Checker:
         out.append(Issue(path, "invalid-type", f"`{key_name(path)}` must be {wanted}, got {describe(value)}"))
 
 
+# Words that YAML 1.1 (PyYAML, hence MassGen) reads as booleans but YAML 1.2 reads as text.
+_BOOLEAN_WORDS = {"true": True, "false": False, "yes": True, "no": False, "on": True, "off": False}
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://\S+$")
 
 
@@ -240,8 +242,9 @@ def _shown(value: Any) -> str:
 
 
 def _type_hint(value: Any, names: list[str]) -> str | None:
-    if isinstance(value, str) and "boolean" in names and value.lower() in ("true", "false", "yes", "no"):
-        return f"write {value.lower() in ('true', 'yes')} without quotes"
+    if isinstance(value, str) and "boolean" in names and value.lower() in _BOOLEAN_WORDS:
+        word = "true" if _BOOLEAN_WORDS[value.lower()] else "false"
+        return f"write `{word}` without quotes (`{value}` is read as text)"
     if isinstance(value, str) and ("number" in names or "integer" in names):
         try:
             float(value)

@@ -81,7 +81,7 @@ def summary(diagnostics: Sequence[Diagnostic], files_checked: int | None = None,
     text = (f"{_plural(counts[Severity.ERROR], 'error')}, {_plural(counts[Severity.WARNING], 'warning')}, "
             f"{counts[Severity.INFO]} info")
     if counts[Severity.INFO] and not show_info:
-        text += " (shown with --verbose)"
+        text += " (hidden; `massgen validate --verbose` shows them)"
     if files_checked is not None:
         text += f" in {_plural(files_checked, 'file')}"
     return text

@@ -150,3 +150,11 @@ def test_every_example_is_valid_for_the_schema() -> None:
 
     for path in EXAMPLES:
         assert VALIDATOR.is_valid(YAML(typ="safe").load(Path(path).read_text())), path.name
+
+
+def test_emitted_schema_is_valid_draft07() -> None:
+    schema = build_user_schema(base_schema(), CATALOG)
+    jsonschema.Draft7Validator.check_schema(schema)
+    backend_types = {name.removeprefix("backend_") for name in schema["definitions"] if name.startswith("backend_")}
+    assert backend_types == set(CATALOG.backends)
+    assert set(schema["definitions"]["backend"]["properties"]["type"]["enum"]) == set(CATALOG.type_names())
