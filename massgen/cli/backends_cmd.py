@@ -19,9 +19,10 @@ CELL_TEXT = {"builtin": "built-in", "mcp": "MCP", "none": "-", "varies": "varies
 FLAG_TEXT = {"supported": "yes", "unsupported": "no", "not_applicable": "n/a", "varies": "varies"}
 CAPABILITY_HEADERS = {"web_search": "Web Search", "code_execution": "Code Exec", "file_ops": "File Ops", "mcp": "MCP"}
 LEGEND = (
-    "built-in = native provider feature; MCP = through MCP servers (e.g. enable_mcp_command_line: true); "
-    "- = not available; varies = depends on the provider"
+    "built-in = native provider feature; MCP = through MCP servers (e.g. enable_mcp_command_line: true);\n"
+    "- = not available; varies = depends on the provider; limited = partial support"
 )
+FLAG_LEGEND = "n/a = the backend gets this another way (see `massgen backends show TYPE`)"
 UNKNOWN_TYPE_EXIT = 2
 
 
@@ -66,6 +67,7 @@ def matrix_text(catalog: Catalog) -> str:
         LEGEND,
         "Backend-level tool flags",
         table(["Type", *TOOL_FLAGS], flag_rows),
+        FLAG_LEGEND,
         "OpenAI-compatible provider presets (type: <preset>, or type: chatcompletion with its base_url)",
         table(["Preset", "Provider", "Base URL", "API key"], preset_rows),
         "Details: massgen backends show TYPE",
