@@ -208,21 +208,30 @@ async def test_mcp_servers_from_the_config_run_with_their_tool_filters(protocol_
         pytest.skip(f"the demo MCP server {DEMO_SERVER} is missing")
     protocol_server.handler = model_turns(
         Turn(tool_calls=[Call("mcp__demo__add", {"a": 2, "b": 3})]),
+        Turn(tool_calls=[Call("mcp__demo__get_env", {"name": "PWD"})]),
         Turn(text="2 + 3 = 5"),
     )
     spec = spec_for(protocol_server, tmp_path)
-    spec.mcp_servers = [{"name": "demo", "type": "stdio", "command": sys.executable, "args": [str(DEMO_SERVER)], "disallowed_tools": ["secret"]}]
+    server_cwd = tmp_path / "server-cwd"
+    server_cwd.mkdir()
+    spec.mcp_servers = [
+        {"name": "demo", "type": "stdio", "command": sys.executable, "args": [str(DEMO_SERVER)], "cwd": str(server_cwd), "disallowed_tools": ["secret"]}
+    ]
+    # The agent loop also offers the servers' tools as function tools: the CLI's own copy must win.
+    looped = ToolSpec("mcp__demo__add", "Add two integers.", {"type": "object", "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}}})
     backend = create_backend(spec)
     try:
-        events = await collect(backend, [Message("user", "add 2 and 3")])
+        events = await collect(backend, [Message("user", "add 2 and 3")], [looped])
     finally:
         await backend.aclose()
-    (result,) = (e for e in events if isinstance(e, ToolResult))
-    assert (result.name, result.is_error) == ("mcp__demo__add", False) and "5" in result.content
+    added, pwd = (e for e in events if isinstance(e, ToolResult))
+    assert (added.name, added.is_error) == ("mcp__demo__add", False) and "5" in added.content
+    assert str(server_cwd) in pwd.content  # the server started in its own cwd
     assert events[-1].message.content == "2 + 3 = 5"
     first = str(streamed(protocol_server)[0].body)
     assert "mcp__demo__add" in first and "mcp__demo__echo" in first  # offered (loaded or listed for ToolSearch)
     assert "mcp__demo__secret" not in first  # filtered by the server's disallowed_tools
+    assert "mcp__massgen_tools__" not in first  # not offered twice
 
 
 @pytest.mark.anyio

@@ -83,7 +83,11 @@ class ClaudeCodeBackend:
         await self._end_session()
         system = [m.content for m in messages if m.role == "system" and m.content]
         options = build_options(self.spec, system)
-        self._bridge = FunctionBridge(list(tools), self._timeout)
+        # The CLI runs the config's MCP servers itself (native tool events, its own filters); the agent
+        # loop may offer the same servers' tools as function tools, which would duplicate them.
+        native = tuple(f"mcp__{name}__" for name in options["mcp_servers"])
+        tools = [tool for tool in tools if not tool.name.startswith(native)]
+        self._bridge = FunctionBridge(tools, self._timeout)
         if tools:
             options["mcp_servers"][FUNCTION_SERVER] = self._bridge.server_config(self._sdk)
         secrets = tuple(s for s in (api_key(self.spec),) if s)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ...mcp.config import ServerConfig, parse_servers
 from .._support import Settings, api_key
 
 if TYPE_CHECKING:
@@ -26,6 +27,7 @@ DEFAULT_PERMISSION_MODE = "acceptEdits"
 def build_options(spec: AgentSpec, system_messages: list[str]) -> dict[str, Any]:
     """Options for one Claude Code session; ``system_messages`` come from the conversation itself."""
     settings = Settings(spec)
+    servers = parse_servers(spec.mcp_servers)  # both config forms; ${VAR} expanded, unset ones named
     options: dict[str, Any] = {
         "cwd": spec.cwd,
         "model": spec.model,
@@ -33,14 +35,14 @@ def build_options(spec: AgentSpec, system_messages: list[str]) -> dict[str, Any]
         "permission_mode": settings.get("permission_mode", DEFAULT_PERMISSION_MODE),
         "max_thinking_tokens": settings.get("max_thinking_tokens"),
         "max_turns": settings.get("max_turns"),
-        "mcp_servers": {server["name"]: _mcp_server(server) for server in spec.mcp_servers},
+        "mcp_servers": {server.name: _mcp_server(server) for server in servers},
         "env": _environment(spec),
         # Only the servers given here: a user's or project's own MCP settings must not leak into a run.
         "strict_mcp_config": True,
         # Text arrives as deltas; whole messages still carry the tool calls and results.
         "include_partial_messages": True,
     }
-    tools, allowed, disallowed = _tool_rules(spec, settings)
+    tools, allowed, disallowed = _tool_rules(spec, settings, servers)
     options.update(tools=tools, allowed_tools=allowed, disallowed_tools=disallowed)
     return {name: value for name, value in options.items() if value is not None}
 
@@ -58,7 +60,7 @@ def _system_prompt(spec: AgentSpec, settings: Settings, system_messages: list[st
     return preset
 
 
-def _tool_rules(spec: AgentSpec, settings: Settings) -> tuple[list[str] | None, list[str], list[str]]:
+def _tool_rules(spec: AgentSpec, settings: Settings, servers: list[ServerConfig]) -> tuple[list[str] | None, list[str], list[str]]:
     """(available native tools, auto-approved rules, denied rules) in Claude Code's own syntax.
 
     ``allowed_tools`` lists what the agent may use: the native tools it names become the whole native
@@ -73,26 +75,27 @@ def _tool_rules(spec: AgentSpec, settings: Settings) -> tuple[list[str] | None, 
         allowed += spec.allowed_tools
         native = [rule.split("(", 1)[0] for rule in spec.allowed_tools if not rule.startswith("mcp__")]
         tools = list(dict.fromkeys(native))
-    for server in spec.mcp_servers:
-        prefix = f"mcp__{server['name']}"
-        if server.get("allowed_tools") is not None:
-            allowed += [f"{prefix}__{name}" for name in server["allowed_tools"]]
+    for server in servers:
+        prefix = f"mcp__{server.name}"
+        if server.allowed_tools is not None:
+            allowed += [f"{prefix}__{name}" for name in server.allowed_tools]
         else:
             allowed.append(prefix)
-        disallowed += [f"{prefix}__{name}" for name in server.get("disallowed_tools", []) + server.get("exclude_tools", [])]
+        disallowed += [f"{prefix}__{name}" for name in server.excluded_tools]
     return tools, allowed, disallowed
 
 
-def _mcp_server(server: dict[str, Any]) -> dict[str, Any]:
-    """A MassGen MCP server entry in the CLI's ``--mcp-config`` form."""
-    kind = server.get("type", "stdio")
-    if kind == "stdio":
-        entry: dict[str, Any] = {"type": "stdio", "command": server["command"], "args": list(server.get("args", []))}
-        if server.get("env"):
-            entry["env"] = {name: str(value) for name, value in server["env"].items()}
+def _mcp_server(server: ServerConfig) -> dict[str, Any]:
+    """A MassGen MCP server in the CLI's ``--mcp-config`` form (MassGen's streamable-http is its http)."""
+    if server.transport == "stdio":
+        command, args = server.command, list(server.args)
+        if server.cwd:  # the CLI's stdio entries have no cwd: start through a shell that changes to it
+            command, args = "/bin/sh", ["-c", 'cd "$0" && exec "$@"', server.cwd, command, *args]
+        entry: dict[str, Any] = {"type": "stdio", "command": command, "args": args}
+        if server.env:
+            entry["env"] = dict(server.env)
         return entry
-    transport = "sse" if kind == "sse" else "http"  # MassGen's "streamable-http" is the CLI's "http"
-    return {"type": transport, "url": server["url"], "headers": dict(server.get("headers", {}))}
+    return {"type": "http", "url": server.url, "headers": dict(server.headers)}
 
 
 def _environment(spec: AgentSpec) -> dict[str, str]:
