@@ -44,7 +44,7 @@ def base_schema() -> dict[str, Any]:
 
 
 @lru_cache(maxsize=4)
-def _default_catalog(extra: str) -> Catalog:
+def _default_catalog(env_value: str) -> Catalog:  # env_value is only the cache key: load_catalog reads it
     return load_catalog()
 
 
@@ -54,17 +54,19 @@ def default_catalog() -> Catalog:
 
 
 def compile_file(path: str | os.PathLike[str], catalog: Catalog | None = None) -> CompileResult:
+    """Compile a config file; an unreadable file is a diagnostic too."""
     name = os.fspath(path)
     try:
         content = FilePath(name).read_bytes()
     except OSError as exc:
         return CompileResult([Diagnostic(file=name, line=1, column=1, severity=Severity.ERROR,
-                                         code="unreadable-file", message=f"cannot read the file: {exc.strerror}")])
+                                         code="unreadable-file", message=f"cannot read the file: {exc.strerror or exc}")])
     document, problems = load_document(content, name)
     return _compile(document, problems, catalog)
 
 
 def compile_text(text: str | bytes, filename: str = "<config>", catalog: Catalog | None = None) -> CompileResult:
+    """Compile YAML text; ``filename`` is what the diagnostics name."""
     document, problems = load_document(text, filename)
     return _compile(document, problems, catalog)
 
