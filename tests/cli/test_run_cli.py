@@ -73,11 +73,14 @@ def test_jsonl_output_follows_the_contract(tmp_path: Path, protocol_server: Prot
 
 
 def test_text_output_streams_the_answer_with_tools_and_usage(tmp_path: Path, protocol_server: ProtocolServer) -> None:
-    protocol_server.script(Turn(tool_calls=[Call("mcp__demo__echo", {"text": "ping"})]), Turn(text="Got pong.", usage=(7, 3)))
-    config = write_config(tmp_path, protocol_server, mcp_servers=demo_server())
+    # The built-in command-line tool: a tool call without the start-up time of an MCP server process.
+    protocol_server.script(Turn(tool_calls=[Call("mcp__command_line__execute_command", {"command": "echo pong"})]),
+                           Turn(text="Got pong.", usage=(7, 3)))
+    config = write_config(tmp_path, protocol_server, enable_mcp_command_line=True, cwd=str(tmp_path / "work"))
     done = massgen("run", "--config", str(config), "Echo ping", cwd=tmp_path, TEST_PROVIDER_KEY="k")
     assert done.returncode == 0, done.stderr
-    assert "mcp__demo__echo" in done.stdout and "ping" in done.stdout
+    assert "mcp__command_line__execute_command" in done.stdout and "exit code: 0" in done.stdout
+    assert "pong" in protocol_server.requests[1].tool_results()[0]
     assert "Got pong." in done.stdout and "usage:" in done.stdout and "output tokens" in done.stdout
 
 

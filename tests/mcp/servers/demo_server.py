@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import os
 import sys
-import time
+
+import anyio
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
@@ -62,9 +63,9 @@ def crash() -> str:
 
 
 @server.tool()
-def sleep(seconds: float) -> str:
+async def sleep(seconds: float) -> str:
     """Sleep, then answer (the tests use it for a call that never answers in time)."""
-    time.sleep(seconds)
+    await anyio.sleep(seconds)
     return "slept"
 
 
