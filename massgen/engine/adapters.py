@@ -7,6 +7,7 @@ make every difference.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 from ..config.spec import AgentSpec
 from ..conversation import Message, ToolSpec
@@ -44,5 +45,6 @@ class HTTPBackend:
         return f"HTTPBackend({self.spec.id!r}, {self.profile.protocol}, {self.profile.base_url})"
 
 
-def create(spec: AgentSpec) -> HTTPBackend:
-    return HTTPBackend(spec, resolve(spec))
+def create(spec: AgentSpec, catalog: Any = None) -> HTTPBackend:
+    """``catalog`` defaults to the bundled one plus MASSGEN_CATALOG_PATH (pass the run's own for --catalog)."""
+    return HTTPBackend(spec, resolve(spec, catalog))

@@ -1,7 +1,9 @@
 """Everything the catalog says about one agent's requests, resolved once when its backend is created.
 
 The ``request`` facts are layered: the protocol's template defaults, then the backend's ``request:`` block,
-then the preset's. Mappings merge key by key, a ``null`` removes a key, anything else replaces.
+then the preset's. Mappings merge key by key, anything else replaces. A ``null`` is kept while layering
+(``body: {stream_options: null}`` must survive to remove that key from the rendered body) and read as
+"nothing" everywhere else.
 """
 
 from __future__ import annotations
@@ -27,13 +29,13 @@ class Profile:
     api_key: str | None = field(default=None, repr=False)
 
 
-def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+def deep_merge(base: dict[str, Any], override: dict[str, Any], *, drop_nulls: bool = False) -> dict[str, Any]:
     merged = dict(base)
     for key, value in override.items():
-        if value is None:
+        if value is None and drop_nulls:
             merged.pop(key, None)
         elif isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = deep_merge(merged[key], value)
+            merged[key] = deep_merge(merged[key], value, drop_nulls=drop_nulls)
         else:
             merged[key] = value
     return merged
@@ -54,8 +56,8 @@ def resolve(spec: AgentSpec, catalog: Any = None) -> Profile:
     if provider is not None:
         facts = deep_merge(facts, provider.request)
 
-    client_keys = set(TOOL_FLAGS) | set(facts.get("client_params", []))
-    for group in facts.get("client_groups", []):
+    client_keys = set(TOOL_FLAGS) | set(facts.get("client_params") or [])
+    for group in facts.get("client_groups") or []:
         client_keys |= set(catalog.groups.get(group, {}))
     client_keys |= {name for name, schema in backend.parameters.items() if schema.get("x-runtime") == "ignored"}
     schema_defaults = {name: s["default"] for name, s in backend.parameters.items() if "default" in s}

@@ -35,14 +35,14 @@ def build_request(profile: Profile, spec: AgentSpec, messages: list[Message], to
     settings = {**profile.schema_defaults, **spec.params}
     context.update(model=model, base_url=profile.base_url, params=params, settings=settings, omit=OMIT)
 
-    form = _url_form(facts.get("urls", []), profile.base_url)
+    form = _url_form(facts.get("urls") or [], profile.base_url)
     context["url"] = render_value(form["url"], context)
     context["query"] = render_value(form.get("query", {}), context)
-    context["headers"] = _join_headers(facts.get("headers", {}), builtin_headers, header_values)
+    context["headers"] = _join_headers(facts.get("headers") or {}, builtin_headers, header_values)
 
     _, template = load_template(profile.protocol)
     rendered = template(context)
-    body = deep_merge(rendered["body"], facts.get("body", {}))
+    body = deep_merge(rendered["body"], facts.get("body") or {}, drop_nulls=True)
     body.update(spec.params.get("extra_body") or {})  # extra_body is passed through as the SDKs do
     headers = {k.lower(): str(v) for k, v in rendered["headers"].items()}
     auth = facts.get("auth") or {}
@@ -56,12 +56,13 @@ def build_request(profile: Profile, spec: AgentSpec, messages: list[Message], to
 def _params(profile: Profile, spec: AgentSpec, model: str) -> tuple[dict[str, Any], dict[str, str]]:
     """The provider parameters to send: defaults, model rules, renames (dotted paths nest), header params."""
     facts = profile.facts
-    header_params = facts.get("header_params", {})
+    header_params = facts.get("header_params") or {}
     params = {k: v for k, v in spec.params.items() if k not in profile.client_keys and k not in header_params}
-    for key, value in facts.get("defaults", {}).items():
-        params.setdefault(key, value)
-    renames = dict(facts.get("rename", {}))
-    for rule in facts.get("model_rules", []):
+    for key, value in (facts.get("defaults") or {}).items():
+        if value is not None:
+            params.setdefault(key, value)
+    renames = dict(facts.get("rename") or {})
+    for rule in facts.get("model_rules") or []:
         if re.search(rule["match"], model.lower()):
             renames.update(rule.get("rename", {}))
             for key in rule.get("drop", []):
@@ -79,7 +80,7 @@ def _params(profile: Profile, spec: AgentSpec, model: str) -> tuple[dict[str, An
 def _builtin_tools(profile: Profile, spec: AgentSpec) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
     tools: list[dict[str, Any]] = []
     headers: list[dict[str, str]] = []
-    available = profile.facts.get("builtin_tools", {})
+    available = profile.facts.get("builtin_tools") or {}
     for flag, enabled in spec.tool_flags.items():
         if not enabled:
             continue
@@ -87,8 +88,8 @@ def _builtin_tools(profile: Profile, spec: AgentSpec) -> tuple[list[dict[str, An
         if entry is None:
             name = profile.provider or profile.backend_type
             raise ConfigError(f"agent {spec.id!r}: {name!r} has no built-in tool for {flag}; remove it from the config")
-        tools += entry.get("tools", [])
-        headers.append(entry.get("headers", {}))
+        tools += entry.get("tools") or []
+        headers.append(entry.get("headers") or {})
     return tools, headers
 
 
@@ -98,6 +99,9 @@ def _join_headers(*sources: Any) -> dict[str, str]:
     for source in sources:
         for headers in source if isinstance(source, list) else [source]:
             for name, value in headers.items():
+                if value is None:  # a preset removing a header its backend sets
+                    joined.pop(name.lower(), None)
+                    continue
                 name = name.lower()
                 joined[name] = f"{joined[name]},{value}" if name in joined and str(value) not in joined[name] else str(value)
     return joined
