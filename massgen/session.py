@@ -89,7 +89,7 @@ class Session:
             spec = self._pick_agent()
             backend = create_backend(spec)  # a missing API key fails here, before any server starts
             self._stack.push_async_callback(backend.aclose)
-            self._agent = (spec, backend, await open_toolset(spec, self._stack))
+            self._agent = (spec, backend, await open_toolset(spec, self._stack, self.sink))
         return self._agent
 
     def _pick_agent(self) -> AgentSpec:

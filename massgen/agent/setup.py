@@ -5,6 +5,7 @@ from __future__ import annotations
 from contextlib import AsyncExitStack
 from typing import TYPE_CHECKING
 
+from ..events import EventSink, Notice
 from ..mcp.config import parse_servers
 from ..mcp.filtering import ToolFilter
 from .toolset import Toolset
@@ -17,8 +18,11 @@ def backend_excluded(spec: AgentSpec) -> list[str]:
     return [*spec.exclude_tools, *spec.disallowed_tools]
 
 
-async def open_toolset(spec: AgentSpec, stack: AsyncExitStack) -> Toolset:
-    """Start the agent's MCP servers (stopped when ``stack`` closes) and return its filtered tools."""
+async def open_toolset(spec: AgentSpec, stack: AsyncExitStack, sink: EventSink | None = None) -> Toolset:
+    """Start the agent's MCP servers (stopped when ``stack`` closes) and return its filtered tools.
+
+    A server that could not start is a ``notice`` to ``sink``; its tools answer the model with the reason.
+    """
     from ..tools import builtin_tools
 
     servers = parse_servers(spec.mcp_servers)  # ${VAR} errors surface before anything starts
@@ -30,6 +34,9 @@ async def open_toolset(spec: AgentSpec, stack: AsyncExitStack) -> Toolset:
         stack.push_async_callback(manager.aclose)
         await manager.start()
         toolset = manager.toolset()
+        for name, reason in manager.failures.items():
+            if sink is not None:
+                sink(Notice("mcp_server_unavailable", f"MCP server {name!r} is not available: {reason}", agent=spec.id))
     backend_filter = ToolFilter.for_server(spec.allowed_tools, backend_excluded(spec))
     toolset.add(*await builtin_tools(spec.backend, spec.cwd, backend_filter, skip_servers={s.name for s in servers}))
     return toolset

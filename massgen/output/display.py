@@ -9,7 +9,7 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
-from ..events import BuiltinTool, Error, Event, Final, ReasoningDelta, TextDelta, ToolCall, ToolResult, Usage
+from ..events import BuiltinTool, Error, Event, Final, Notice, ReasoningDelta, TextDelta, ToolCall, ToolResult, Usage
 from .summary import UsageTotals, one_line
 
 
@@ -42,6 +42,8 @@ class RichDisplay:
             self._line(Text(f"⚙ {event.tool} (provider side)", style="cyan"))
         elif isinstance(event, Usage):
             self._usage.add(event)
+        elif isinstance(event, Notice):
+            self._line(Text(f"notice: {event.message}", style="yellow"))
         elif isinstance(event, Error):
             self._line(Text(f"error: {event.message}", style="bold red"))
         elif isinstance(event, Final):

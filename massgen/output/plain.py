@@ -6,7 +6,7 @@ import json
 import sys
 from typing import TextIO
 
-from ..events import Error, Event, Final, TextDelta, ToolCall, ToolResult, Usage
+from ..events import Error, Event, Final, Notice, TextDelta, ToolCall, ToolResult, Usage
 from .summary import UsageTotals, one_line
 
 
@@ -27,6 +27,8 @@ class PlainSink:
             self._note(f"[{'tool error' if event.is_error else 'result'}] {event.name}: {one_line(event.content)}")
         elif isinstance(event, Usage):
             self._usage.add(event)
+        elif isinstance(event, Notice):
+            self._note(f"notice: {event.message}")
         elif isinstance(event, Error):
             self._note(f"error: {event.message}")
         elif isinstance(event, Final):

@@ -138,3 +138,20 @@ async def test_a_chat_keeps_its_conversation(protocol_server: ProtocolServer) ->
     second = protocol_server.requests[1].body["messages"]
     assert [m["role"] for m in second] == ["user", "assistant", "user"]
     assert second[1]["content"] == "Nice to meet you, Ada."
+
+
+async def test_a_server_that_cannot_start_is_a_notice_and_a_tool_error(protocol_server: ProtocolServer) -> None:
+    from tests.mcp.helpers import EXITS_AT_START, demo, python_server
+
+    protocol_server.script(
+        Turn(tool_calls=[Call("mcp__db__query", {"sql": "select 1"}, id="q"), Call("mcp__demo__add", {"a": 1, "b": 1}, id="a")]),
+        Turn(text="The database is down; 1 + 1 = 2."),
+    )
+    spec = spec_for(protocol_server, mcp_servers=[python_server("db", EXITS_AT_START), demo()])
+    sink = RecordingSink()
+    assert await run_session(spec, "go", sink) == "The database is down; 1 + 1 = 2."
+    [notice] = [e for e in sink.events if e.type == "notice"]
+    assert "'db' is not available" in notice.message and "cannot open the database" in notice.message
+    dead, alive = sink.of("tool_result")
+    assert dead["is_error"] and "cannot open the database" in dead["content"]
+    assert (alive["content"], alive["is_error"]) == ("2", False)

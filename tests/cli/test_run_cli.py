@@ -151,3 +151,17 @@ def test_ctrl_c_stops_the_run_and_its_mcp_servers(tmp_path: Path, protocol_serve
     while not process_gone(server_pid) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert process_gone(server_pid)
+
+
+def test_when_no_mcp_server_can_start_the_run_fails_clearly(tmp_path: Path, protocol_server: ProtocolServer) -> None:
+    from tests.mcp.helpers import EXITS_AT_START
+
+    servers = {"db": {"type": "stdio", "command": sys.executable, "args": ["-c", EXITS_AT_START]},
+               "ghost": {"type": "stdio", "command": "no-such-mcp-server-binary"}}
+    config = write_config(tmp_path, protocol_server, mcp_servers=servers)
+    done = massgen("run", "--config", str(config), "--output", "jsonl", "hi", cwd=tmp_path, TEST_PROVIDER_KEY="k")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    [error] = [json.loads(line) for line in done.stdout.splitlines()]
+    assert error["type"] == "error" and "no MCP server could start" in error["message"]
+    assert "cannot open the database" in error["message"] and "no-such-mcp-server-binary" in error["message"]
+    assert protocol_server.requests == []
