@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from ..config.document import Document, load_document
+from ..config.document import Document, load_document, pointer
 from ..diagnostics import Diagnostic, Severity
 from ..resources import data_dir
 from .loader import LoadedDocument, SourceFile, file_kind
@@ -38,11 +38,7 @@ def _diagnostic(doc: Document, path: Path_, code: str, message: str, *, key: boo
                 hint: str | None = None) -> Diagnostic:
     line, column, end_line, end_column = doc.span(path, key=key)
     return Diagnostic(file=doc.filename, line=line, column=column, end_line=end_line, end_column=end_column,
-                      severity=Severity.ERROR, code=code, message=message, path=_pointer(path), hint=hint)
-
-
-def _pointer(path: Path_) -> str:
-    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in path)
+                      severity=Severity.ERROR, code=code, message=message, path=pointer(path), hint=hint)
 
 
 def _where(path: Path_) -> str:
@@ -60,19 +56,26 @@ def _schema_diagnostics(doc: Document) -> Iterator[Diagnostic]:
     for error in _validator().iter_errors(doc.data):
         if error.context:  # anyOf / oneOf: report the branch that came closest
             error = best_match(error.context)
-        yield _explain(doc, error)
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            yield from _unknown_keys(doc, error)
+        else:
+            yield _explain(doc, error)
+
+
+def _unknown_keys(doc: Document, error: Any) -> Iterator[Diagnostic]:
+    """One diagnostic per unexpected key, placed on the key, with the closest allowed one."""
+    path = tuple(error.absolute_path)
+    known = list(error.schema.get("properties", {}))
+    for extra in (k for k in error.instance if k not in known):
+        yield _diagnostic(doc, (*path, extra), "catalog-unknown-key", f"unknown key {extra!r} in {_where(path)}",
+                          key=True, hint=_did_you_mean(extra, known))
 
 
 def _explain(doc: Document, error: Any) -> Diagnostic:
-    """A schema error in the file's own terms, pointing at the offending key or value."""
+    """A schema error in the file's own terms, pointing at the offending value."""
     path = tuple(error.absolute_path)
     where = _where(path)
     kind, schema, instance = error.validator, error.schema, error.instance
-    if kind == "additionalProperties" and isinstance(instance, dict):
-        known = list(schema.get("properties", {}))
-        extra = next((k for k in instance if k not in known), None)
-        return _diagnostic(doc, (*path, extra), "catalog-unknown-key",
-                           f"unknown key {extra!r} in {where}", key=True, hint=_did_you_mean(extra, known))
     if kind == "propertyNames":
         return _diagnostic(doc, (*path, instance), "catalog-schema",
                            f"{instance!r} is not a valid name in {where}", key=True,

@@ -110,3 +110,9 @@ def test_a_later_folder_may_replace_a_bundled_preset(tmp_path):
     folder.mkdir()
     (folder / "groq.yaml").write_text(PRESET.replace("name: myprov", "name: groq"))
     assert load_catalog([folder]).provider("groq").api_key_env == ["MYPROV_API_KEY"]
+
+
+def test_every_unknown_key_is_reported(tmp_path):
+    text = BACKEND.replace("title: My backend", "title: My backend\ncolour: red\nflavour: mint")
+    assert problems(tmp_path, {"mine.yaml": text}) == [
+        ("mine.yaml", 3, 1, "catalog-unknown-key"), ("mine.yaml", 4, 1, "catalog-unknown-key")]
