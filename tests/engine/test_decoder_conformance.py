@@ -99,3 +99,33 @@ def test_byte_by_byte_split_of_a_crlf_stream() -> None:
     body = (recorded("gemini")[0]).read_bytes()
     assert b"\r\n" in body
     assert [e.to_json() for e in decode("gemini", [bytes([b]) for b in body])] == [e.to_json() for e in decode("gemini", [body])]
+
+
+# built-in tool activity each recorded stream must report: (tool, a field, a fragment of that field's JSON)
+BUILTIN_ACTIVITY = {
+    ("openai_responses", "web_search_tool_stream.sse"): [("web_search", "action", "weather: San Francisco")],
+    ("openai_responses", "code_interpreter_stream.sse"): [("code_interpreter", "code", "pow(123456, 123)")],
+    ("anthropic_messages", "web_search_tool_stream.sse"): [("web_search", "input", "top world news today"),
+                                                           ("web_search", "result", "web_search_result")],
+    ("anthropic_messages", "code_execution_tool_stream.sse"): [("bash_code_execution", "input", "bc -l"),
+                                                               ("bash_code_execution", "result", "-428330955.97745")],
+    ("anthropic_messages", "mcp_servers_stream.sse"): [("mcp", "name", "ask_question"), ("mcp", "result", "pydantic")],
+    ("gemini", "web_search_tool_stream.sse"): [("web_search", "queries", "weather in San Francisco today"),
+                                               ("web_search", "sources", "uri")],
+    ("gemini", "code_execution_stream.sse"): [("code_execution", "code", "65465 - 6544"),
+                                              ("code_execution", "output", "-428330955.97745")],
+    ("openai_chat", "groq_compound_web_search.sse"): [("search", "arguments", "weather in San Francisco")],
+}
+
+
+@pytest.mark.parametrize(("protocol", "name"), list(BUILTIN_ACTIVITY), ids=[f"{p}/{n}" for p, n in BUILTIN_ACTIVITY])
+def test_builtin_tool_activity_is_reported(protocol: str, name: str) -> None:
+    import json
+
+    from massgen.events import BuiltinTool
+    from tests.conftest import RECORDED
+
+    events = [e for e in decode(protocol, [(RECORDED / protocol / name).read_bytes()]) if isinstance(e, BuiltinTool)]
+    for tool, field, fragment in BUILTIN_ACTIVITY[(protocol, name)]:
+        assert any(e.tool == tool and fragment in json.dumps(e.data.get(field), ensure_ascii=False) for e in events), \
+            (tool, field, fragment, [e.to_json() for e in events])

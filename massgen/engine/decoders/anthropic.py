@@ -80,8 +80,11 @@ class AnthropicDecoder:
             call = ToolCall(id=block["id"], name=block["name"], arguments=block.get("input") or {})
             self.calls.append(call)
             return [call]
-        if kind in ("server_tool_use", "mcp_tool_use"):
+        if kind == "server_tool_use":
             return [BuiltinTool(block.get("name", kind), {"id": block.get("id"), "input": block.get("input")})]
+        if kind == "mcp_tool_use":  # Anthropic's MCP connector: the provider called a remote MCP tool
+            return [BuiltinTool("mcp", {"id": block.get("id"), "name": block.get("name"),
+                                        "server_name": block.get("server_name"), "input": block.get("input")})]
         if kind.endswith("_tool_result"):
             tool = kind.removesuffix("_tool_result")
             return [BuiltinTool(tool, {"id": block.get("tool_use_id"), "result": block.get("content")})]
