@@ -6,6 +6,9 @@ then votes for the first answer it was shown. Per agent we time what it spends i
 wall time of the whole coordination (all rounds, votes, the winner's presentation) beyond the slowest
 agent's own streaming time: what coordination adds on top of the critical path.
 
+A second table runs the same coordination on in-process scripted backends (no sockets, no streaming time):
+the bookkeeping alone, per model turn.
+
 Run: python benchmarks/bench_coordination.py [AGENT_COUNTS...]   (default 3 10 50)
 """
 
@@ -23,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from massgen.backend import create_backend  # noqa: E402
 from massgen.config import compile_mapping  # noqa: E402
 from massgen.orchestrator import CoordinationSettings, Coordinator, Participant  # noqa: E402
+from tests.orchestrator.scripted import Reply, ScriptedBackend, answer, spec, vote  # noqa: E402
 from tests.protocol_server import Call, ProtocolServer, Request, Turn  # noqa: E402
 
 EVENT_PAUSE = 0.002  # seconds between streamed events of a scripted turn
@@ -87,6 +91,21 @@ async def coordinate(server: ProtocolServer, count: int) -> dict[str, float]:
     }
 
 
+def in_process_policy(request) -> Reply:
+    shown = sorted(request.shown(), key=lambda anon: int(anon[5:]))
+    if not request.tools:
+        return Reply(text="final")
+    return vote(shown[0], "correct") if shown else answer(f"answer {id(request)}")
+
+
+async def coordinate_in_process(count: int) -> tuple[float, int]:
+    backends = [ScriptedBackend(spec(f"a{i:02d}"), in_process_policy) for i in range(count)]
+    participants = [Participant(b.spec, b) for b in backends]
+    start = time.perf_counter()
+    await Coordinator(participants, CoordinationSettings(), lambda event: None).run("What is 2+2?")
+    return time.perf_counter() - start, sum(len(b.requests) for b in backends)
+
+
 def main() -> None:
     counts = [int(a) for a in sys.argv[1:]] or [3, 10, 50]
     header = (f"{'agents':>6} {'wall s':>8} {'slowest agent streaming s':>26} {'overhead s':>11} "
@@ -98,6 +117,13 @@ def main() -> None:
             r = asyncio.run(coordinate(server, count))
             print(f"{count:>6} {r['wall']:>8.3f} {r['slowest']:>26.3f} {r['overhead']:>11.3f} "
                   f"{100 * r['overhead'] / r['wall']:>9.1f}% {r['requests']:>15} {r['answers']:>8} {r['votes']:>6} {r['dropped']:>8}")
+    print()
+    header = f"{'agents':>6} {'in-process wall ms':>19} {'model turns':>12} {'ms per turn':>12}"
+    print(header)
+    print("-" * len(header))
+    for count in counts:
+        wall, turns = asyncio.run(coordinate_in_process(count))
+        print(f"{count:>6} {1000 * wall:>19.1f} {turns:>12} {1000 * wall / turns:>12.3f}")
 
 
 if __name__ == "__main__":
