@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path as FilePath
 from typing import Any
 
-from ..catalog import TOOL_FLAGS, Catalog, load_catalog
+from ..catalog import TOOL_FLAGS, BackendDef, Catalog, load_catalog
 from ..diagnostics import Diagnostic, Severity, sort_key
 from ..resources import data_dir
 from .checker import Checker, Issue, Path, describe, did_you_mean
@@ -93,7 +93,6 @@ class _Compiler:
         schema = base_schema()
         self.checker = Checker({**catalog.definitions, **schema.get("definitions", {})})
         self.diagnostics: list[Diagnostic] = []
-        self.runtime_keys = {key for group in RUNTIME_GROUPS for key in catalog.groups.get(group, {})}
 
     def report(self, issues: Any) -> None:
         for issue in issues:
@@ -133,7 +132,7 @@ class _Compiler:
         for rule in BACKEND_RULES:
             self.report(rule(ctx))
         default_id = "agent" if path == ("agent",) else f"agent{index + 1}"
-        return build_agent_spec(ctx, agent, default_id, self.runtime_keys)
+        return build_agent_spec(ctx, agent, default_id, self.catalog)
 
     def resolve(self, backend: dict[str, Any], path: Path) -> BackendContext | None:
         """Which backend (and preset) this mapping means; reports why when it cannot be told."""
@@ -191,17 +190,18 @@ class _Compiler:
                      at_key=True)
 
 
-def build_agent_spec(
-    ctx: BackendContext, agent: dict[str, Any], default_id: str, runtime_keys: set[str]
-) -> AgentSpec:
+def is_provider_parameter(key: str, definition: BackendDef, catalog: Catalog) -> bool:
+    """Whether a backend key goes to the provider's request (not runtime settings, tool flags, ignored keys)."""
+    fragment = definition.parameters.get(key)
+    return (fragment is not None and key not in TOOL_FLAGS and fragment.get("x-runtime") != "ignored"
+            and not any(key in catalog.groups.get(group, {}) for group in RUNTIME_GROUPS))
+
+
+def build_agent_spec(ctx: BackendContext, agent: dict[str, Any], default_id: str, catalog: Catalog) -> AgentSpec:
     """The runtime's view of one agent; ``params`` keeps only what goes to the provider."""
     backend, definition, preset = ctx.backend, ctx.definition, ctx.preset
     parameters = definition.parameters
-    params = {
-        k: v for k, v in backend.items()
-        if k in parameters and k not in runtime_keys and k not in TOOL_FLAGS
-        and parameters[k].get("x-runtime") != "ignored"
-    }
+    params = {k: v for k, v in backend.items() if is_provider_parameter(k, definition, catalog)}
     base_url = backend.get("base_url") or (preset.base_url if preset else None) or definition.base_url
     if definition.base_url_env and not backend.get("base_url") and os.environ.get(definition.base_url_env):
         base_url = os.environ[definition.base_url_env]
