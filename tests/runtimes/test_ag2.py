@@ -148,3 +148,9 @@ def test_config_mistakes_are_clear_errors(tmp_path: Path, change: dict[str, Any]
     config = {"name": "a", "llm_config": {"model": "gpt-4o-mini", "api_key": KEY}, **change}
     with pytest.raises(ConfigError, match=expected):
         create_backend(spec_for(config, tmp_path))
+
+
+def test_a_missing_provider_key_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    with pytest.raises(ConfigError, match="cannot create the agent 'a': .*OPENAI_API_KEY"):
+        create_backend(spec_for({"name": "a", "llm_config": {"api_type": "openai", "model": "gpt-4o-mini"}}, tmp_path))

@@ -250,3 +250,16 @@ async def test_permission_mode_is_honoured(protocol_server: ProtocolServer, tmp_
     assert result.name == "Write" and result.is_error
     assert not target.exists()
     assert events[-1].message.content == "Planned only."
+
+
+@pytest.mark.anyio
+async def test_no_key_and_no_login_says_how_to_authenticate(protocol_server: ProtocolServer, tmp_path: Path) -> None:
+    spec = spec_for(protocol_server, tmp_path / "new" / "workspace")  # a cwd that does not exist yet is created
+    spec.api_key, spec.api_key_env = None, ["ANTHROPIC_API_KEY", "CLAUDE_CODE_API_KEY"]
+    backend = create_backend(spec)
+    try:
+        with pytest.raises(AuthenticationError, match="ANTHROPIC_API_KEY, CLAUDE_CODE_API_KEY .*claude login"):
+            await collect(backend, [Message("user", "hi")])
+    finally:
+        await backend.aclose()
+    assert (tmp_path / "new" / "workspace").is_dir()

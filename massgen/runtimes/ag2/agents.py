@@ -13,7 +13,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from ...errors import ConfigError
+from ...errors import ConfigError, redact
 
 AGENT_TYPES = {"assistant": "AssistantAgent", "conversable": "ConversableAgent"}
 EXECUTORS = ("LocalCommandLineCodeExecutor", "DockerCommandLineCodeExecutor", "JupyterCodeExecutor", "YepCodeCodeExecutor")
@@ -40,14 +40,20 @@ def build_agent(autogen: ModuleType, config: dict[str, Any], *, defaults: dict[s
         raise ConfigError("ag2: agent_config needs an llm_config (model, api_type, and base_url / api_key if needed)")
     arguments = {key: value for key, value in config.items() if key not in _OWN_KEYS}
     arguments.setdefault("name", "ag2_agent")
-    agent = getattr(autogen, AGENT_TYPES[kind])(
-        **arguments,
-        llm_config=llm_config(autogen, config["llm_config"], defaults),
-        human_input_mode="NEVER",
-        # Code in the agent's own replies is run by the backend with the executor below; AG2's reply
-        # chain would only run code found in the *incoming* messages (a question quoting code).
-        code_execution_config=False,
-    )
+    try:
+        agent = getattr(autogen, AGENT_TYPES[kind])(
+            **arguments,
+            llm_config=llm_config(autogen, config["llm_config"], defaults),
+            human_input_mode="NEVER",
+            # Code in the agent's own replies is run by the backend with the executor below; AG2's reply
+            # chain would only run code found in the *incoming* messages (a question quoting code).
+            code_execution_config=False,
+        )
+    except ConfigError:
+        raise
+    except Exception as exc:  # e.g. the provider SDK finds no API key when AG2 creates its client
+        secrets = tuple(str(v) for v in defaults.values() if v)
+        raise ConfigError(redact(f"ag2: cannot create the agent {arguments['name']!r}: {_first_line(exc)}", secrets)) from None
     executor = code_executor(config.get("code_execution_config"), cwd)
     return BuiltAgent(agent, executor, int(config.get("max_consecutive_auto_reply", DEFAULT_MAX_ROUNDS)))
 

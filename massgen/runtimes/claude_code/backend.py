@@ -14,12 +14,13 @@ with the earlier turns rendered into the prompt.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from ...config.spec import AgentSpec
 from ...conversation import Message, ToolSpec
-from ...errors import BackendError
+from ...errors import AuthenticationError, BackendError
 from ...events import Event, Finish, ReasoningDelta, TextDelta, ToolCall, ToolResult, Usage
 from .._support import api_key, status_error
 from .bridge import FunctionBridge
@@ -45,7 +46,7 @@ class ClaudeCodeBackend:
     async def stream(self, messages: list[Message], tools: list[ToolSpec]) -> AsyncIterator[Event]:
         await self._prepare(messages, tools)
         self._history = list(messages)
-        turn = _Turn(self._bridge)
+        turn = _Turn(self._bridge, self._login_hint())
         try:
             while True:
                 message = await self._session.next_message()  # type: ignore[union-attr]
@@ -61,6 +62,10 @@ class ClaudeCodeBackend:
 
     async def aclose(self) -> None:
         await self._end_session()
+
+    def _login_hint(self) -> str:
+        names = ", ".join(self.spec.api_key_env)
+        return f"set {names} or api_key in the config, or log in once with `claude login`" if names else "log in with `claude login`"
 
     async def _prepare(self, messages: list[Message], tools: list[ToolSpec]) -> None:
         """Continue the live session when ``messages`` extends it, else start a fresh one."""
@@ -81,6 +86,8 @@ class ClaudeCodeBackend:
 
     async def _start(self, messages: list[Message], tools: list[ToolSpec]) -> None:
         await self._end_session()
+        if self.spec.cwd:
+            Path(self.spec.cwd).mkdir(parents=True, exist_ok=True)  # MassGen creates the agent's workspace
         system = [m.content for m in messages if m.role == "system" and m.content]
         options = build_options(self.spec, system)
         # The CLI runs the config's MCP servers itself (native tool events, its own filters); the agent
@@ -103,8 +110,10 @@ class ClaudeCodeBackend:
 class _Turn:
     """Maps the SDK's messages of one turn to events; top-level only (sub-agents run inside a tool)."""
 
-    def __init__(self, bridge: FunctionBridge) -> None:
+    def __init__(self, bridge: FunctionBridge, login_hint: str) -> None:
         self._bridge = bridge
+        self._login_hint = login_hint
+        self._error: str | None = None  # the CLI's error kind for a failed request, e.g. authentication_failed
         self._text: list[str] = []
         self._calls: list[ToolCall] = []
         self._native: dict[str, str] = {}
@@ -119,6 +128,7 @@ class _Turn:
         if kind == "StreamEvent":
             return self._stream_event(message.event)
         if kind == "AssistantMessage":
+            self._error = message.error or self._error
             return self._assistant(message.content)
         if kind == "UserMessage" and isinstance(message.content, list):
             return self._tool_results(message.content)
@@ -177,6 +187,8 @@ class _Turn:
     def _result(self, result: Any) -> Finish:
         if result.subtype == "error_max_turns":
             return Finish("length", raw_reason=result.subtype, message=Message("assistant", result.result or ""))
+        if result.is_error and self._error == "authentication_failed":
+            raise AuthenticationError(f"Claude Code could not authenticate ({result.result}): {self._login_hint}", provider="claude_code")
         if result.is_error:
             raise _result_error(result)
         reason = _STOP_REASONS.get(result.stop_reason or "end_turn", "other")
