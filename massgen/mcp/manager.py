@@ -12,8 +12,8 @@ from __future__ import annotations
 import asyncio
 import json
 import tempfile
-from contextlib import AsyncExitStack
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import IO, Any
 
@@ -122,7 +122,7 @@ class McpManager:
                 await server.stop.wait()
         except asyncio.CancelledError:
             raise
-        except BaseException as exc:  # noqa: BLE001 - any start failure becomes a reason the user reads
+        except Exception as exc:  # noqa: BLE001 - any start failure becomes a reason the user reads
             if server.failure is None:
                 server.failure = server.describe(_reason(exc, "could not start"))
         finally:
@@ -138,10 +138,7 @@ class McpManager:
                 command=config.command or "", args=list(config.args), env=dict(config.env) or None, cwd=config.cwd
             )
             return stdio_client(params, errlog=server.errlog)
-        import httpx2
-
-        client = httpx2.AsyncClient(headers=dict(config.headers), timeout=httpx2.Timeout(30.0, read=300.0))
-        return _http_transport(config.url or "", client)
+        return _http_transport(config)
 
     def toolset(self) -> Toolset:
         """The tools every running server offers after filtering; filtered ones are refused by name."""
@@ -175,7 +172,7 @@ class McpManager:
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # noqa: BLE001 - a dying server is a tool error, never a crash
-            if "closed" in str(exc).lower():
+            if _connection_closed(exc):
                 server.failure = server.describe("the server process exited")
                 server.session = None
             why = server.failure or _reason(exc, "the call failed")
@@ -203,20 +200,15 @@ def _bind(manager: McpManager, server: str, tool: str) -> Any:
     return handler
 
 
-class _http_transport:  # noqa: N801 - used like the SDK's context-manager functions
-    """The streamable-HTTP transport plus the HTTP client carrying the configured headers."""
+@asynccontextmanager
+async def _http_transport(config: ServerConfig) -> AsyncIterator[Any]:
+    """The streamable-HTTP transport over an HTTP client that carries the configured headers."""
+    import httpx2  # the HTTP client the mcp SDK is built on
+    from mcp.client.streamable_http import streamable_http_client
 
-    def __init__(self, url: str, client: Any) -> None:
-        self._url, self._client, self._stack = url, client, AsyncExitStack()
-
-    async def __aenter__(self) -> Any:
-        from mcp.client.streamable_http import streamable_http_client
-
-        await self._stack.enter_async_context(self._client)
-        return await self._stack.enter_async_context(streamable_http_client(self._url, http_client=self._client))
-
-    async def __aexit__(self, *exc_info: Any) -> None:
-        await self._stack.__aexit__(*exc_info)
+    async with httpx2.AsyncClient(headers=dict(config.headers), timeout=httpx2.Timeout(30.0, read=300.0)) as client:
+        async with streamable_http_client(config.url or "", http_client=client) as streams:
+            yield streams
 
 
 async def _list_all_tools(session: Any) -> list[Any]:
@@ -250,10 +242,15 @@ def _reason(exc: BaseException, what: str) -> str:
         exc = exc.exceptions[0]  # type: ignore[attr-defined]
     if isinstance(exc, FileNotFoundError):
         return f"{what}: command not found ({exc.filename or exc})"
-    detail = str(exc) or type(exc).__name__
-    if detail == "Connection closed":  # the SDK's words for a server whose process went away
-        detail = "the server process exited"
+    detail = "the server process exited" if _connection_closed(exc) else str(exc) or type(exc).__name__
     return f"{what}: {detail}"
+
+
+def _connection_closed(exc: BaseException) -> bool:
+    """The SDK's error for a peer that went away (a stdio server whose process exited)."""
+    from mcp.types import CONNECTION_CLOSED
+
+    return getattr(exc, "code", None) == CONNECTION_CLOSED
 
 
 def _result_text(result: Any) -> str:
