@@ -20,7 +20,7 @@ from ..config.document import Document, load_document, pointer
 from ..diagnostics import Diagnostic, Severity
 from ..resources import data_dir
 from .loader import LoadedDocument, SourceFile, file_kind
-from .model import DEFINITION_REF_PREFIX
+from .model import DEFINITION_REF_PREFIX, TOOL_FLAGS
 
 Path_ = tuple[Any, ...]
 
@@ -158,12 +158,16 @@ class _CrossCheck:
         self.groups: set[str] = set()
         self.definitions: set[str] = set()
         self.backends: set[str] = set()
+        self.parameter_names: set[str] = set(TOOL_FLAGS)  # what a hint may be about
         for _, doc in docs:
             if file_kind(doc.data) == "parameters":
                 self.groups.update(doc.data.get("groups") or {})
                 self.definitions.update(doc.data.get("definitions") or {})
+                for params in (doc.data.get("groups") or {}).values():
+                    self.parameter_names.update(params or {})
             elif file_kind(doc.data) == "backend":
                 self.backends.add(doc.data["type"])
+                self.parameter_names.update(doc.data.get("parameters") or {})
 
     def run(self) -> list[Diagnostic]:
         self._names()
@@ -171,8 +175,9 @@ class _CrossCheck:
             self._groups_and_refs(doc)
         return self.diagnostics
 
-    def _error(self, doc: Document, path: Path_, code: str, message: str, hint: str | None = None) -> None:
-        self.diagnostics.append(_diagnostic(doc, path, code, message, hint=hint))
+    def _error(self, doc: Document, path: Path_, code: str, message: str, hint: str | None = None,
+               *, key: bool = False) -> None:
+        self.diagnostics.append(_diagnostic(doc, path, code, message, hint=hint, key=key))
 
     def _names(self) -> None:
         winners = self._replace_or_clash()
@@ -216,6 +221,11 @@ class _CrossCheck:
         return [doc for _, doc in chosen.values()]
 
     def _groups_and_refs(self, doc: Document) -> None:
+        for name in doc.data.get("hints") or {}:
+            if name not in self.parameter_names:
+                self._error(doc, ("hints", name), "catalog-unknown-parameter",
+                            f"hint for {name!r}, which no backend or parameter group declares",
+                            hint=_did_you_mean(name, sorted(self.parameter_names)), key=True)
         if file_kind(doc.data) == "backend":
             for i, group in enumerate(doc.data.get("parameter_groups") or []):
                 if group not in self.groups:

@@ -13,7 +13,7 @@ protocol: openai_chat
 base_url: https://llm.example.com/v1
 model_patterns: ["^mine-"]
 capabilities: {web_search: none, code_execution: mcp, file_ops: mcp, mcp: mcp}
-tool_flags: {enable_web_search: unsupported}
+tool_flags: {enable_web_search: unsupported, enable_code_execution: unsupported, enable_code_interpreter: unsupported}
 parameter_groups: [core, chat_sampling]
 parameters:
   temperature: {type: number, minimum: 0, maximum: 1}
@@ -69,6 +69,10 @@ def test_the_valid_fixtures_load(tmp_path):
                      [("mine.yaml", 8, 26, "catalog-unknown-group")], id="unknown-group"),
         pytest.param({"mine.yaml": BACKEND.replace("definitions/string_list", "definitions/strings")},
                      [("mine.yaml", 11, 17, "catalog-bad-ref")], id="missing-ref"),
+        pytest.param({"mine.yaml": BACKEND.replace("{enable_web_search: unsupported,", "{enable_web_search: no,")},
+                     [("mine.yaml", 7, 33, "catalog-schema")], id="bad-tool-flag"),
+        pytest.param({"mine.yaml": BACKEND + "hints: {enable_web_serch: use an MCP search server}\n"},
+                     [("mine.yaml", 12, 9, "catalog-unknown-parameter")], id="hint-for-unknown-parameter"),
         pytest.param({"mine.yaml": BACKEND.replace('["^mine-"]', '["^mine-("]')},
                      [("mine.yaml", 5, 18, "catalog-bad-regex")], id="invalid-regex"),
         pytest.param({"a.yaml": BACKEND, "b.yaml": BACKEND},
