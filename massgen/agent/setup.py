@@ -26,6 +26,9 @@ async def open_toolset(spec: AgentSpec, stack: AsyncExitStack, sink: EventSink |
     from ..tools import builtin_tools
 
     servers = parse_servers(spec.mcp_servers)  # ${VAR} errors surface before anything starts
+    backend_filter = ToolFilter.for_server(spec.allowed_tools, backend_excluded(spec))
+    # Built-in tools first: docker mode without an engine fails before any server process starts.
+    builtins = await builtin_tools(spec.backend, spec.cwd, backend_filter, skip_servers={s.name for s in servers})
     toolset = Toolset()
     if servers:
         from ..mcp.manager import McpManager
@@ -37,6 +40,4 @@ async def open_toolset(spec: AgentSpec, stack: AsyncExitStack, sink: EventSink |
         for name, reason in manager.failures.items():
             if sink is not None:
                 sink(Notice("mcp_server_unavailable", f"MCP server {name!r} is not available: {reason}", agent=spec.id))
-    backend_filter = ToolFilter.for_server(spec.allowed_tools, backend_excluded(spec))
-    toolset.add(*await builtin_tools(spec.backend, spec.cwd, backend_filter, skip_servers={s.name for s in servers}))
-    return toolset
+    return toolset.add(*builtins)

@@ -165,3 +165,13 @@ def test_when_no_mcp_server_can_start_the_run_fails_clearly(tmp_path: Path, prot
     assert error["type"] == "error" and "no MCP server could start" in error["message"]
     assert "cannot open the database" in error["message"] and "no-such-mcp-server-binary" in error["message"]
     assert protocol_server.requests == []
+
+
+def test_docker_mode_without_an_engine_stops_the_run_before_the_model(tmp_path: Path, protocol_server: ProtocolServer) -> None:
+    if Path("/var/run/docker.sock").exists():
+        pytest.skip("a Docker engine socket exists here; this test needs a machine without one")
+    config = write_config(tmp_path, protocol_server, enable_mcp_command_line=True, command_line_execution_mode="docker")
+    done = massgen("run", "--config", str(config), "--no-display", "hi", cwd=tmp_path, TEST_PROVIDER_KEY="k")
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "docker needs" in done.stderr and "command_line_execution_mode: local" in done.stderr
+    assert protocol_server.requests == []
