@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from massgen.config import compile_mapping, compile_text
+from massgen.config.report import format_text
 
 
 def spec_of(text: str):
@@ -100,6 +101,8 @@ def test_literal_api_key_is_never_echoed() -> None:
     result = compile_text(f"agent:\n  id: a\n  backend: {{type: claude, api_key: {secret}}}\n", "k.yaml")
     assert [d.code for d in result.diagnostics] == ["literal-api-key"]
     assert all(secret not in f"{d.message} {d.hint}" for d in result.diagnostics)
+    text = format_text(result.diagnostics, lines=lambda _: [f"  backend: {{type: claude, api_key: {secret}}}"] * 3)
+    assert "api_key: ***" in text and secret not in text
 
 
 def test_wrong_type_of_secret_is_not_echoed() -> None:
