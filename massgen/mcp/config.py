@@ -20,7 +20,7 @@ DEFAULT_CALL_TIMEOUT = 120.0
 
 _VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _STDIO = "stdio"
-_HTTP = ("streamable-http", "http")
+_HTTP = ("streamable-http", "http", "sse")  # "http" is MassGen's alias of streamable-http
 
 
 class McpConfigError(MassGenError):
@@ -30,7 +30,7 @@ class McpConfigError(MassGenError):
 @dataclass(frozen=True, slots=True)
 class ServerConfig:
     name: str
-    transport: str  # "stdio" or "streamable-http"
+    transport: str  # "stdio", "streamable-http" or "sse"
     command: str | None = None
     args: tuple[str, ...] = ()
     env: Mapping[str, str] = field(default_factory=dict, repr=False)  # env and headers often carry keys
@@ -82,7 +82,7 @@ def parse_server(entry: Mapping[str, Any], index: int, environ: Mapping[str, str
     elif transport in _HTTP:
         if not entry.get("url"):
             raise McpConfigError(f"{where} has type {transport} but no url")
-        transport = "streamable-http"
+        transport = "sse" if transport == "sse" else "streamable-http"
         transport_fields = {
             "url": expand_vars(str(entry["url"]), f"{where} (url)", environ),
             "headers": {
@@ -91,7 +91,7 @@ def parse_server(entry: Mapping[str, Any], index: int, environ: Mapping[str, str
             },
         }
     else:
-        raise McpConfigError(f"{where}: transport {transport!r} is not supported; use stdio or streamable-http")
+        raise McpConfigError(f"{where}: transport {transport!r} is not supported; use stdio, streamable-http or sse")
     allowed = entry.get("allowed_tools")
     return ServerConfig(
         name=name,

@@ -138,6 +138,10 @@ class McpManager:
                 command=config.command or "", args=list(config.args), env=dict(config.env) or None, cwd=config.cwd
             )
             return stdio_client(params, errlog=server.errlog)
+        if config.transport == "sse":
+            from mcp.client.sse import sse_client
+
+            return sse_client(config.url or "", headers=dict(config.headers))
         return _http_transport(config)
 
     def toolset(self) -> Toolset:

@@ -45,16 +45,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_http_demo() -> tuple[subprocess.Popen[bytes], str]:
-    """The demo server over streamable HTTP in its own process; returns it and its MCP URL."""
+def start_http_demo(transport: str = "http") -> tuple[subprocess.Popen[bytes], str]:
+    """The demo server over streamable HTTP (or ``sse``) in its own process; returns it and its URL."""
     port = free_port()
-    process = subprocess.Popen([sys.executable, str(DEMO_SERVER), "http", str(port)],
+    process = subprocess.Popen([sys.executable, str(DEMO_SERVER), transport, str(port)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return process, f"http://127.0.0.1:{port}/mcp"
+            return process, f"http://127.0.0.1:{port}/{'sse' if transport == 'sse' else 'mcp'}"
         except OSError:
             if process.poll() is not None:
                 break

@@ -44,7 +44,7 @@ def test_an_unset_variable_is_an_error_naming_it(entry: dict, where: str) -> Non
 @pytest.mark.parametrize("servers, fragment", [
     ({"a": {"type": "stdio"}}, "no command"),
     ({"a": {"type": "streamable-http"}}, "no url"),
-    ({"a": {"type": "carrier-pigeon", "url": "x"}}, "not supported"),
+    ({"a": {"type": "carrier-pigeon", "url": "x"}}, "not supported; use stdio, streamable-http or sse"),
     ([{"name": "a", "command": "x"}, {"name": "a", "command": "y"}], "two MCP servers are named 'a'"),
 ])
 def test_entries_that_cannot_run_are_clear_errors(servers: object, fragment: str) -> None:

@@ -108,11 +108,12 @@ async def test_every_server_process_stops_at_the_end() -> None:
     assert all(process_gone(pid) for pid in pids)
 
 
-async def test_streamable_http_server(monkeypatch: pytest.MonkeyPatch) -> None:
-    process, url = start_http_demo()
+@pytest.mark.parametrize("transport", ["streamable-http", "sse"])
+async def test_http_servers(transport: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    process, url = start_http_demo("sse" if transport == "sse" else "http")
     monkeypatch.setenv("DEMO_TOKEN", "t0k")
     try:
-        servers = parse_servers({"remote": {"type": "streamable-http", "url": url,
+        servers = parse_servers({"remote": {"type": transport, "url": url,
                                             "headers": {"Authorization": "Bearer ${DEMO_TOKEN}"}}})
         async with McpManager(servers) as manager:
             assert manager.failures == {}

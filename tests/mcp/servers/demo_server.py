@@ -1,6 +1,7 @@
 """A small MCP server (the SDK's FastMCP, named MCPServer in mcp 2) for the tests.
 
-Run as ``python demo_server.py`` (stdio) or ``python demo_server.py http PORT`` (streamable HTTP).
+Run as ``python demo_server.py`` (stdio), ``python demo_server.py http PORT`` (streamable HTTP at /mcp)
+or ``python demo_server.py sse PORT`` (SSE at /sse).
 Its tools cover the normal path and the faults: ``crash`` kills the process mid-call, ``sleep`` never
 answers in time.
 """
@@ -72,5 +73,7 @@ async def sleep(seconds: float) -> str:
 if __name__ == "__main__":
     if len(sys.argv) > 2 and sys.argv[1] == "http":
         server.run("streamable-http", host="127.0.0.1", port=int(sys.argv[2]))
+    elif len(sys.argv) > 2 and sys.argv[1] == "sse":
+        server.run("sse", host="127.0.0.1", port=int(sys.argv[2]))
     else:
         server.run()
