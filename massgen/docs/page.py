@@ -225,6 +225,13 @@ class _Builder:
             rows.append([literal(name), str(schema["x-docs-type"]), str(schema["description"])])
         return rows
 
+    def mcp_parameters(self) -> list[Row]:
+        where = "shared parameter group 'mcp' (capabilities/parameters.yaml)"
+        rows = self.parameter_rows(where, self.catalog.groups.get("mcp", {}))
+        if not rows:
+            raise fail(where, "x-docs-type", "no parameter carries it, so the MCP Backend Parameters table is empty")
+        return rows
+
     def backend_parameters(self) -> list[ParameterTable]:
         """An Additional Parameters table for each backend that documents parameters of its own."""
         tables = []
@@ -266,7 +273,7 @@ class _Builder:
             sections=self.sections(),
             tool_flag_header=["Backend", *(literal(f) for f in TOOL_FLAGS), "Notes"],
             tool_flags=[self.tool_flag_row(b) for b in self.backends],
-            mcp_parameters=self.parameter_rows("shared parameter group 'mcp'", self.catalog.groups.get("mcp", {})),
+            mcp_parameters=self.mcp_parameters(),
             backend_parameters=self.backend_parameters(),
             mcp_example=mcp_example,
             quick_setup=self.quick_setup(),

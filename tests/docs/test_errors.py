@@ -118,3 +118,17 @@ def test_cli_reports_the_error_without_a_traceback(tmp_path):
     assert done.returncode == 1
     assert "backend 'claude'" in done.stderr and "docs.tool_notes" in done.stderr
     assert "Traceback" not in done.stderr and done.stdout == ""
+
+
+def test_shared_parameter_rows_need_a_description_and_at_least_one_row(tmp_path):
+    folder = tmp_path / "extra"
+    folder.mkdir()
+    (folder / "params.yaml").write_text("groups:\n  mcp:\n    cwd: {type: string, x-docs-type: string}\n")
+    with pytest.raises(DocsError, match=r"shared parameter group 'mcp' .*: parameters\.cwd\.description: missing"):
+        render_page(load_catalog([folder]), "rst")
+
+    lists = "\n".join(f"    {name}: {{$ref: '#/definitions/string_list'}}"
+                      for name in ("allowed_tools", "disallowed_tools", "exclude_tools"))
+    (folder / "params.yaml").write_text("groups:\n  mcp:\n    cwd: {type: string}\n" + lists + "\n")
+    with pytest.raises(DocsError, match=r"shared parameter group 'mcp' .*: x-docs-type: no parameter carries it"):
+        render_page(load_catalog([folder]), "rst")
