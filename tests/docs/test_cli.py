@@ -79,3 +79,12 @@ def test_usage_errors_exit_2(args):
     done = massgen_docs(*args)
     assert done.returncode == 2
     assert "Error:" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_broken_capability_file_is_reported_at_its_place(tmp_path):
+    folder = tmp_path / "extra"
+    folder.mkdir()
+    (folder / "acme.yaml").write_text(ACME.replace("protocol: openai_chat", "protocol: carrier_pigeon"))
+    done = massgen_docs("--catalog", str(folder))
+    assert done.returncode == 2
+    assert f"{folder / 'acme.yaml'}:3:" in done.stderr and "Traceback" not in done.stderr
