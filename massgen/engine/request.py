@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,7 +33,7 @@ def build_request(profile: Profile, spec: AgentSpec, messages: list[Message], to
     builtin_tools, builtin_headers = _builtin_tools(profile, spec)
     context["tools"] = context["tools"] + builtin_tools
     params, header_values = _params(profile, spec, model)
-    settings = {**profile.schema_defaults, **spec.params}
+    settings = {**profile.schema_defaults, **_settings_from_env(facts), **spec.params}
     context.update(model=model, base_url=profile.base_url, params=params, settings=settings, omit=OMIT)
 
     form = _url_form(facts.get("urls") or [], profile.base_url)
@@ -75,6 +76,11 @@ def _params(profile: Profile, spec: AgentSpec, model: str) -> tuple[dict[str, An
     headers = {header: ",".join(spec.params[p]) if isinstance(spec.params[p], list) else str(spec.params[p])
                for p, header in header_params.items() if spec.params.get(p)}
     return body, headers
+
+
+def _settings_from_env(facts: dict[str, Any]) -> dict[str, str]:
+    """``settings_env: {api_version: AZURE_OPENAI_API_VERSION}``: a setting the config leaves out, from the env."""
+    return {name: os.environ[var] for name, var in (facts.get("settings_env") or {}).items() if os.environ.get(var)}
 
 
 def _builtin_tools(profile: Profile, spec: AgentSpec) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
