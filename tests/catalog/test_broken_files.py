@@ -65,6 +65,8 @@ def test_the_valid_fixtures_load(tmp_path):
                      id="unknown-key-and-missing-title"),
         pytest.param({"mine.yaml": BACKEND.replace("maximum: 1}", "maximun: 1}")},
                      [("mine.yaml", 10, 43, "catalog-unknown-key")], id="keyword-outside-subset"),
+        pytest.param({"mine.yaml": BACKEND.replace("{type: number, minimum: 0", "{type: numbr, minimum: 0")},
+                     [("mine.yaml", 10, 23, "catalog-schema")], id="anyof-best-match"),
         pytest.param({"mine.yaml": BACKEND.replace("[core, chat_sampling]", "[core, chat_samplin]")},
                      [("mine.yaml", 8, 26, "catalog-unknown-group")], id="unknown-group"),
         pytest.param({"mine.yaml": BACKEND.replace("definitions/string_list", "definitions/strings")},
@@ -114,6 +116,17 @@ def test_a_later_folder_may_replace_a_bundled_preset(tmp_path):
     folder.mkdir()
     (folder / "groq.yaml").write_text(PRESET.replace("name: myprov", "name: groq"))
     assert load_catalog([folder]).provider("groq").api_key_env == ["MYPROV_API_KEY"]
+
+
+def test_anyof_error_names_the_closest_branch(tmp_path):
+    folder = tmp_path / "extra"
+    folder.mkdir()
+    (folder / "mine.yaml").write_text(BACKEND.replace("{type: number, minimum: 0", "{type: numbr, minimum: 0"))
+    with pytest.raises(CatalogError) as caught:
+        load_catalog([folder])
+    (diagnostic,) = caught.value.diagnostics
+    assert "'numbr' is not one of: string, number" in diagnostic.message
+    assert diagnostic.hint == "did you mean 'number'?"
 
 
 def test_every_unknown_key_is_reported(tmp_path):
