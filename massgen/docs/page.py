@@ -15,7 +15,14 @@ from .errors import check_keys, fail, need, need_number, owner_name
 from .examples import check_example
 from .view import Cell, LegendEntry, Page, ParameterTable, QuickSetup, Row, Section, bold, literal
 
-# The keys a `docs:` block may hold (see the page data file for the named section rows).
+# The keys a `docs:` block may hold. A backend's: matrix_order (its place in the matrix and tool-flag
+# tables), matrix_group (backends sharing one matrix row and one section), setup (prose Setup Requirements
+# cell, else derived from default_port / api_key_env), tool_notes (Notes cell), mcp_note (after the MCP
+# symbol), code_execution_detail {order, text} (when code execution is built in), quick_setup {label, model,
+# explicit_backend}, section {group, title, underline, intro, rows, example}, parameters_example (under its
+# Additional Parameters table). Section rows are [label, text] or a row named in templates/docs/backends.yaml.
+# A preset's: order, short_title (Common Models), featured (named under Compatible Providers; default true),
+# base_url_text / env_text (cells shown instead of base_url / the API key variable).
 BACKEND_DOCS_KEYS = ("matrix_order", "matrix_group", "setup", "tool_notes", "mcp_note", "code_execution_detail",
                      "quick_setup", "section", "parameters_example")
 SECTION_KEYS = ("group", "title", "underline", "intro", "rows", "example")
