@@ -7,6 +7,7 @@ snapshot tests alike. Everything printed comes from the catalog.
 from __future__ import annotations
 
 import difflib
+import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -100,11 +101,7 @@ def _range_text(schema: dict[str, Any]) -> str:
 
 
 def _default_text(schema: dict[str, Any]) -> str:
-    if "default" not in schema:
-        return ""
-    import json
-
-    return json.dumps(schema["default"])
+    return json.dumps(schema["default"]) if "default" in schema else ""
 
 
 def _description(schema: dict[str, Any]) -> str:
