@@ -35,9 +35,15 @@ def presenting(text: str):
 
 
 def answer_then_vote_for(target: str, content: str):
+    """Answers while no answer is shown; then votes for ``target`` once it is shown (else the first shown)."""
+
     @presenting(f"presented: {content}")
     def policy(req: Request) -> Reply:
-        return vote(target, f"{target} is right") if req.shown() else answer(content)
+        shown = sorted(req.shown())
+        if not shown:
+            return answer(content)
+        choice = target if target in shown else shown[0]
+        return vote(choice, f"{choice} is right")
 
     return policy
 

@@ -16,7 +16,11 @@ def policy(content: str, target: str, *, present: str = ""):
     def run(req: Request) -> Reply:
         if not req.tools:
             return Reply(text=present)
-        return vote(target, f"{target} explains best") if req.shown() else answer(content)
+        shown = sorted(req.shown())
+        if not shown:
+            return answer(content)
+        choice = target if target in shown else shown[0]
+        return vote(choice, f"{choice} explains best")
 
     return run
 

@@ -28,11 +28,11 @@ ANON = {"chatter": "agent1", "claudia": "agent2", "gemma": "agent3"}
 KEY = "e2e-test-key-7f3a9c"
 
 
-def config(server: ProtocolServer, orchestrator: str = "", timeout: float = 60) -> str:
+def config(server: ProtocolServer, orchestrator: str = "", timeout: float = 60, chatter_extra: str = "") -> str:
     return textwrap.dedent(f"""\
         agents:
           - id: chatter
-            backend: {{type: chatcompletion, base_url: "{server.openai_base_url}", model: gpt-4o-mini}}
+            backend: {{type: chatcompletion, base_url: "{server.openai_base_url}", model: gpt-4o-mini{chatter_extra}}}
           - id: claudia
             backend: {{type: claude, base_url: "{server.base_url}", model: claude-sonnet-4-5}}
           - id: gemma
@@ -70,10 +70,14 @@ class Team:
 
 
 def answers_then_votes_for(anon: str, content: str, delay: float = 0.0) -> Callable[[Request], Turn]:
+    """Answers while no answer is shown; then votes for ``anon`` once its answer is shown (else the first)."""
+
     def behave(request: Request) -> Turn:
-        if not shown(request):
+        ids = shown(request)
+        if not ids:
             return Turn(tool_calls=[Call("new_answer", {"content": content})], delay=delay)
-        return Turn(tool_calls=[Call("vote", {"agent_id": anon, "reason": f"{anon} is correct"})])
+        target = anon if anon in ids else ids[0]
+        return Turn(tool_calls=[Call("vote", {"agent_id": target, "reason": f"{target} is correct"})])
 
     return behave
 
@@ -153,9 +157,18 @@ async def test_a_new_answer_invalidates_votes(server):
 
 
 @pytest.mark.anyio
-async def test_a_failing_agent_drops_out_and_the_rest_finish(server):
-    def broken(request: Request) -> Reply:
-        return Reply.error(400, "model is not available to this key")
+@pytest.mark.parametrize(
+    ("failure", "message"),
+    [
+        (Reply.error(400, "model is not available to this key"), "not available"),
+        (Turn(text="I will answer that " * 5, fault=Fault("reset", after=3)), ""),
+        (Turn(text="half an answer", fault=Fault("truncate", after=2)), ""),
+    ],
+    ids=["http-400", "connection-reset-mid-stream", "stream-ends-early"],
+)
+async def test_a_failing_agent_drops_out_and_the_rest_finish(server, failure, message):
+    def broken(request: Request) -> Turn | Reply:
+        return failure
 
     events, final = await run(server, Team(
         chatter=answers_then_votes_for("agent3", "4"),
@@ -163,7 +176,7 @@ async def test_a_failing_agent_drops_out_and_the_rest_finish(server):
         gemma=answers_then_votes_for("agent3", "four"),
     ))
     (dropped,) = [n for n in of(events, Notice) if n.kind == "agent_failed"]
-    assert dropped.agent == "claudia" and "not available" in dropped.message
+    assert dropped.agent == "claudia" and message in dropped.message
     assert final == "Final answer presented by gemma."
     assert {v.agent for v in of(events, Vote)} == {"chatter", "gemma"}
 
@@ -304,3 +317,39 @@ def test_massgen_run_no_display_prints_only_the_final_answer_on_stdout(server, t
     assert done.stdout == "Final answer presented by claudia.\n"
     assert "[gemma] votes for agent2 (claudia): agent2 is correct" in done.stderr
     assert "[chatter] new answer: 4" in done.stderr
+
+
+@pytest.mark.anyio
+async def test_an_agent_uses_its_mcp_tools_while_coordinating_and_presenting(server):
+    from tests.mcp.helpers import demo
+
+    def with_mcp(request: Request) -> Turn:
+        results = request.tool_results()
+        if not results:
+            return Turn(tool_calls=[Call("mcp__demo__add", {"a": 2, "b": 2})])
+        if presenting(request):
+            return Turn(text=f"Presented with the tool's help: {results[-1]}")
+        if not shown(request):
+            return Turn(tool_calls=[Call("new_answer", {"content": f"the add tool says {results[-1]}"})])
+        return Turn(tool_calls=[Call("vote", {"agent_id": "agent1", "reason": "tool-checked"})])
+
+    class McpTeam(Team):
+        def __call__(self, request: Request) -> Turn | Reply:
+            if who(request) == "chatter":
+                return with_mcp(request)
+            return super().__call__(request)
+
+    server.handler = McpTeam(
+        claudia=answers_then_votes_for("agent1", "4"), gemma=answers_then_votes_for("agent1", "four")
+    )
+    command, (script,) = demo()["command"], demo()["args"]
+    server_yaml = (f', mcp_servers: [{{name: demo, type: stdio, command: "{command}", args: ["{script}"]}}], '
+                   "allowed_tools: [mcp__demo__add]")
+    spec = compile_text(config(server, chatter_extra=server_yaml), "team.yaml").spec
+    events: list[Event] = []
+    final = await run_session(spec, "What is 2+2?", events.append)
+    first = next(r for r in server.requests if r.protocol == "openai_chat")
+    assert first.tool_names() == ["mcp__demo__add", "new_answer", "vote"]
+    assert next(r for r in server.requests if r.protocol == "gemini").tool_names() == ["new_answer", "vote"]
+    assert "the add tool says 4" in [a.content for a in of(events, Answer)]
+    assert final == "Presented with the tool's help: 4"
