@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from massgen.catalog import load_catalog
 from massgen.config import compile_file
+from tests.conftest import REPO
 
 PRESET = """\
 name: acme
@@ -65,7 +70,7 @@ def test_extra_folder_adds_preset_and_backend(extra):
 
 
 def test_environment_variable_adds_the_folder(extra, monkeypatch, tmp_path):
-    monkeypatch.setenv("MASSGEN_CATALOG_PATH", f"{tmp_path / 'empty-slot'}{__import__('os').pathsep}{extra}")
+    monkeypatch.setenv("MASSGEN_CATALOG_PATH", f"{tmp_path / 'empty-slot'}{os.pathsep}{extra}")
     (tmp_path / "empty-slot").mkdir()
     assert "localgpt" in load_catalog().backends
     assert "localgpt" not in load_catalog(use_env=False).backends
@@ -95,3 +100,18 @@ def test_a_wrong_value_for_a_user_parameter_is_caught(extra, tmp_path):
     config.write_text("agent:\n  backend: {type: localgpt, model: localgpt-7b, mirostat: 5}\n")
     result = compile_file(config, catalog=load_catalog([extra]))
     assert [(d.line, d.path) for d in result.diagnostics if d.is_error] == [(2, "/agent/backend/mirostat")]
+
+
+def test_massgen_validate_with_catalog_option(extra, tmp_path):
+    config = tmp_path / "config.yaml"
+    config.write_text(CONFIG)
+
+    def validate(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "massgen.cli", "validate", *args, str(config)],
+                              capture_output=True, text=True, cwd=REPO, timeout=60)
+
+    with_folder = validate("--catalog", str(extra))
+    assert with_folder.returncode == 0, with_folder.stdout + with_folder.stderr
+    without = validate()
+    assert without.returncode == 1
+    assert "unknown backend type" in without.stdout
