@@ -17,9 +17,9 @@ from .transcript import Transcript
 
 if TYPE_CHECKING:
     from .agent.toolset import Toolset
-    from .orchestrator import Participant
     from .backend import Backend
     from .config.spec import AgentSpec, RunSpec
+    from .orchestrator import Participant
     from .output import Sink
 
 

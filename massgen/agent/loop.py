@@ -44,7 +44,9 @@ class AgentResult:
     tool_calls: list[ToolCall] = field(default_factory=list)
 
 
-async def stream_turn(backend: Backend, messages: list[Message], toolset: Toolset, sink: EventSink, agent: str | None) -> Message:
+async def stream_turn(
+    backend: Backend, messages: list[Message], toolset: Toolset, sink: EventSink, agent: str | None
+) -> Message:
     """One model turn: forward its events and return the assistant message to append."""
     finish: Finish | None = None
     text: list[str] = []
@@ -84,12 +86,13 @@ async def run_agent(
         result.rounds += 1
         result.tool_calls.extend(reply.tool_calls)
         outcomes = await toolset.run_all(reply.tool_calls)
-        for call, outcome in zip(reply.tool_calls, outcomes):
+        for call, outcome in zip(reply.tool_calls, outcomes, strict=True):
             sink(ToolResult(call.id, call.name, outcome.content, outcome.is_error, agent=agent))
             history.append(
                 Message("tool", outcome.content, tool_call_id=call.id, name=call.name, is_error=outcome.is_error)
             )
-        ended = next((call for call, outcome in zip(reply.tool_calls, outcomes) if outcome.ends_turn), None)
+        ends = [call for call, outcome in zip(reply.tool_calls, outcomes, strict=True) if outcome.ends_turn]
+        ended = ends[0] if ends else None
         if ended is not None:
             result.ended_by = ended
             return result

@@ -136,7 +136,8 @@ def execute(spec: RunSpec, questions: list[str] | None, *, output: str, display:
     except Exception as exc:  # a bug of ours: one line for the user, the traceback with MASSGEN_DEBUG=1
         if os.environ.get("MASSGEN_DEBUG") == "1":
             raise
-        click.echo(f"massgen: internal error: {type(exc).__name__}: {exc} (MASSGEN_DEBUG=1 shows the traceback)", err=True)
+        detail = f"{type(exc).__name__}: {exc}"
+        click.echo(f"massgen: internal error: {detail} (MASSGEN_DEBUG=1 shows the traceback)", err=True)
         return EXIT_ERROR
     finally:
         sink.close()

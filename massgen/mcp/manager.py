@@ -164,7 +164,8 @@ class McpManager:
         if not server.filter.permits(server_name, tool):  # enforced again at the call, not only when offering
             return ToolOutcome(f"tool {offered_name(server_name, tool)!r} is not allowed for this agent", is_error=True)
         if server.session is None:
-            return ToolOutcome(f"MCP server {server_name!r} is not available: {server.failure or 'stopped'}", is_error=True)
+            why = server.failure or "stopped"
+            return ToolOutcome(f"MCP server {server_name!r} is not available: {why}", is_error=True)
         timeout = server.config.call_timeout
         try:
             with anyio.fail_after(timeout):

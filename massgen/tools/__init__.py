@@ -8,7 +8,6 @@ from typing import Any
 from ..agent.toolset import Tool
 from ..errors import MassGenError
 from ..mcp.filtering import ToolFilter
-from .command_line import SERVER as COMMAND_LINE, TOOL as EXECUTE_COMMAND
 from .command_line import (
     DEFAULT_IMAGE,
     DEFAULT_TIMEOUT,
@@ -18,7 +17,10 @@ from .command_line import (
     DockerUnavailable,
     check_docker,
 )
-from .files import SERVER as FILESYSTEM, file_tools
+from .command_line import SERVER as COMMAND_LINE
+from .command_line import TOOL as EXECUTE_COMMAND
+from .files import SERVER as FILESYSTEM
+from .files import file_tools
 from .paths import PathGuard, PathRefused, Root, context_roots
 
 __all__ = [
@@ -35,7 +37,9 @@ __all__ = [
 ]
 
 
-async def builtin_tools(backend: dict[str, Any], cwd: str | None, tool_filter: ToolFilter, *, skip_servers: set[str]) -> list[Tool]:
+async def builtin_tools(
+    backend: dict[str, Any], cwd: str | None, tool_filter: ToolFilter, *, skip_servers: set[str]
+) -> list[Tool]:
     """The built-in tools a backend mapping asks for, filtered like MCP tools of their server names.
 
     File tools come with a ``cwd`` (MassGen's workspace); the command line with
@@ -49,14 +53,16 @@ async def builtin_tools(backend: dict[str, Any], cwd: str | None, tool_filter: T
         docker = None
         mode = backend.get("command_line_execution_mode") or "local"
         if mode not in ("local", "docker"):
-            raise UnsupportedMode(f"command_line_execution_mode: {mode} is not supported by this runtime; use local or docker")
+            raise UnsupportedMode(
+                f"command_line_execution_mode: {mode} is not supported by this runtime; use local or docker"
+            )
         if mode == "docker":
             await check_docker()
             docker = DockerSandbox(
                 image=backend.get("command_line_docker_image") or DEFAULT_IMAGE,
                 network=backend.get("command_line_docker_network_mode") or "none",
                 memory=backend.get("command_line_docker_memory_limit"),
-                cpus=str(backend["command_line_docker_cpu_limit"]) if backend.get("command_line_docker_cpu_limit") else None,
+                cpus=_text_or_none(backend.get("command_line_docker_cpu_limit")),
             )
         line = CommandLine(
             guard,
@@ -74,6 +80,10 @@ async def builtin_tools(backend: dict[str, Any], cwd: str | None, tool_filter: T
 
 class UnsupportedMode(MassGenError):
     pass
+
+
+def _text_or_none(value: Any) -> str | None:
+    return str(value) if value else None
 
 
 def _workspace(cwd: str | None) -> Path:

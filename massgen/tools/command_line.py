@@ -86,8 +86,8 @@ async def check_docker() -> None:
     if process.returncode != 0:
         detail = next((line for line in stderr.decode(errors="replace").splitlines() if line.strip()), "")
         raise DockerUnavailable(
-            f"command_line_execution_mode: docker needs a running Docker engine, but none is reachable ({detail.strip()}); "
-            "start Docker or use command_line_execution_mode: local"
+            "command_line_execution_mode: docker needs a running Docker engine, but none is reachable "
+            f"({detail.strip()}); start Docker or use command_line_execution_mode: local"
         )
 
 

@@ -43,7 +43,8 @@ def file_tools(guard: PathGuard) -> list[tuple[str, Tool]]:
 
     async def list_directory(args: dict[str, Any]) -> ToolOutcome:
         path = guard.resolve(str(args.get("path") or "."))
-        entries = sorted([f"{'[DIR]' if await p.is_dir() else '[FILE]'} {p.name}" async for p in anyio.Path(path).iterdir()])
+        entries = sorted([f"{'[DIR]' if await p.is_dir() else '[FILE]'} {p.name}"
+                          async for p in anyio.Path(path).iterdir()])
         return ToolOutcome("\n".join(entries) or "(empty directory)")
 
     async def create_directory(args: dict[str, Any]) -> ToolOutcome:

@@ -7,10 +7,17 @@ from pathlib import Path
 
 import pytest
 
+from massgen.agent import Toolset
 from massgen.events import ToolCall
 from massgen.mcp import ToolFilter
-from massgen.tools import DockerUnavailable, PathGuard, PathRefused, Root, builtin_tools, check_docker
-from massgen.agent import Toolset
+from massgen.tools import (
+    DockerUnavailable,
+    PathGuard,
+    PathRefused,
+    Root,
+    builtin_tools,
+    check_docker,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -47,8 +54,9 @@ def test_context_paths_extend_the_sandbox_with_their_permission(workspace: Path,
         guard.resolve("../secret.txt", write=True)
 
 
-async def toolset_for(backend: dict, cwd: Path | None, tool_filter: ToolFilter = ToolFilter()) -> Toolset:
-    return Toolset().add(*await builtin_tools(backend, str(cwd) if cwd else None, tool_filter, skip_servers=set()))
+async def toolset_for(backend: dict, cwd: Path | None, tool_filter: ToolFilter | None = None) -> Toolset:
+    tools = await builtin_tools(backend, str(cwd) if cwd else None, tool_filter or ToolFilter(), skip_servers=set())
+    return Toolset().add(*tools)
 
 
 async def test_file_tools_work_inside_and_refuse_outside(workspace: Path) -> None:

@@ -11,8 +11,11 @@ from pathlib import Path
 import pytest
 
 from tests.cli.test_run_cli import clean_env, massgen
-from tests.protocol_server import ProtocolServer, Turn
-from tests.protocol_server import protocol_server  # noqa: F401  (the fixture)
+from tests.protocol_server import (
+    ProtocolServer,
+    Turn,
+    protocol_server,  # noqa: F401  (the fixture)
+)
 
 # The quick-setup lines of reference/backends.rst, plus --base-url pointing at the loopback server.
 QUICK_SETUP = [

@@ -14,8 +14,13 @@ from typing import Any
 import pytest
 
 from tests.mcp.helpers import DEMO_SERVER, process_gone
-from tests.protocol_server import Call, ProtocolServer, Reply, Turn
-from tests.protocol_server import protocol_server  # noqa: F401  (the fixture)
+from tests.protocol_server import (
+    Call,
+    ProtocolServer,
+    Reply,
+    Turn,
+    protocol_server,  # noqa: F401  (the fixture)
+)
 
 MASSGEN = [sys.executable, "-m", "massgen.cli"]
 PROVIDER_KEYS = ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "GEMINI_API_KEY", "GOOGLE_API_KEY", "XAI_API_KEY")
