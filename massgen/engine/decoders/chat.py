@@ -47,9 +47,10 @@ class ChatDecoder:
             self.text.append(content)
             events.append(TextDelta(content))
             self.refused = self.refused or bool(delta.get("refusal"))
-        for field in REASONING_FIELDS:
-            if delta.get(field):
-                events.append(ReasoningDelta(delta[field]))
+        # servers in transition send the same text under both names: take the first one present
+        reasoning = next((delta[f] for f in REASONING_FIELDS if delta.get(f)), None)
+        if reasoning:
+            events.append(ReasoningDelta(reasoning))
         for call in delta.get("tool_calls") or ():
             self._add_fragment(call)
         for tool in delta.get("executed_tools") or ():  # Groq's server-side tools

@@ -1,0 +1,53 @@
+"""The one SSE reader: framing details every protocol relies on."""
+
+from __future__ import annotations
+
+import pytest
+
+from massgen.engine.decoders import ChatDecoder
+from massgen.engine.sse import SSEParser, iter_events
+from massgen.errors import StreamError
+from massgen.events import ReasoningDelta
+
+BODY = (
+    b": keep-alive comment\n\n"
+    b"event: ping\ndata: {\"type\": \"ping\"}\n\n"
+    b"id: 7\nretry: 1000\nevent: message\ndata: {\"a\":\ndata:  1}\n\n"
+    b"data:{\"no\":\"space\"}\r\n\r\n"
+    b"data: {\"padded\": true   }\n\n"
+    b"event: last\ndata: unterminated"
+)
+EXPECTED = [("ping", b'{"type": "ping"}'), ("message", b'{"a":\n 1}'), (None, b'{"no":"space"}'),
+            (None, b'{"padded": true   }'), ("last", b"unterminated")]
+
+
+def test_framing_names_multiline_data_comments_crlf_and_unterminated_last_event() -> None:
+    assert list(iter_events([BODY])) == EXPECTED
+
+
+@pytest.mark.parametrize("size", [1, 2, 3, 7, 64])
+def test_any_chunking_gives_the_same_events(size: int) -> None:
+    assert list(iter_events([BODY[i:i + size] for i in range(0, len(BODY), size)])) == EXPECTED
+
+
+def test_crlf_split_between_chunks() -> None:
+    parser = SSEParser()
+    assert parser.feed(b"data: 1\r\n\r") == []
+    assert parser.feed(b"\ndata: 2\r") == [(None, b"1")]
+    assert parser.feed(b"\n\r\n") == [(None, b"2")]
+    assert parser.close() == []
+
+
+def test_reasoning_under_both_field_names_is_not_doubled() -> None:
+    decoder = ChatDecoder()
+    events = decoder.feed(None, b'{"choices":[{"index":0,"delta":{"reasoning":"hm","reasoning_content":"hm"}}]}')
+    events += decoder.feed(None, b'{"choices":[{"index":0,"delta":{"reasoning":" ok"}}]}')
+    assert [e.text for e in events if isinstance(e, ReasoningDelta)] == ["hm", " ok"]
+
+
+def test_chat_tool_arguments_that_are_not_json_are_an_error() -> None:
+    decoder = ChatDecoder()
+    decoder.feed(None, b'{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"c","function":{"name":"f","arguments":"{oops"}}]}}]}')
+    decoder.feed(None, b'{"choices":[{"index":0,"delta":{},"finish_reason":"tool_calls"}]}')
+    with pytest.raises(StreamError, match="not valid JSON"):
+        decoder.finish()
