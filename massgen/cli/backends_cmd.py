@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -25,6 +26,7 @@ LEGEND = (
 )
 FLAG_LEGEND = "n/a = the backend gets this another way (see `massgen backends show TYPE`)"
 UNKNOWN_TYPE_EXIT = 2
+DEFAULT_WIDTH = 30  # a long default (a list) is cut in the table; the description spells it out
 
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
@@ -101,11 +103,19 @@ def _range_text(schema: dict[str, Any]) -> str:
 
 
 def _default_text(schema: dict[str, Any]) -> str:
-    return json.dumps(schema["default"]) if "default" in schema else ""
+    if "default" not in schema:
+        return ""
+    text = json.dumps(schema["default"])
+    return text if len(text) <= DEFAULT_WIDTH else text[: DEFAULT_WIDTH - 3] + "..."
+
+
+def _plain(text: str) -> str:
+    """Descriptions are written for the rst page; the terminal gets them without the markup."""
+    return re.sub(r"\*\*(.+?)\*\*", r"\1", text).replace("``", "`")
 
 
 def _description(schema: dict[str, Any]) -> str:
-    text = " ".join(str(schema.get("description", "")).split())
+    text = _plain(" ".join(str(schema.get("description", "")).split()))
     if schema.get("x-runtime") == "ignored":
         text = f"[accepted, not acted on yet] {text}"
     return text
