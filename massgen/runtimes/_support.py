@@ -11,6 +11,7 @@ from ..errors import AuthenticationError, BackendError, BadRequestError, Missing
 
 if TYPE_CHECKING:
     from ..config.spec import AgentSpec
+    from ..conversation import Message
 
 
 def import_extra(module: str, *, package: str, backend: str, extra: str) -> ModuleType:
@@ -60,3 +61,19 @@ def status_error(message: str, status: int | None, provider: str) -> BackendErro
     if status in (400, 404, 422):
         return BadRequestError(message, status=status, provider=provider)
     return ProviderError(message, status=status, provider=provider)
+
+
+def transcript_prompt(messages: list[Message]) -> str:
+    """The conversation as one prompt: the last user message, after any earlier turns as a transcript."""
+    turns = [m for m in messages if m.role != "system"]
+    if len(turns) == 1 and turns[0].role == "user":
+        return turns[0].content
+    lines = ["Conversation so far:"]
+    for message in turns:
+        if message.role == "tool":
+            lines.append(f"[tool result {message.name or ''}] {message.content}")
+            continue
+        lines.append(f"[{message.role}] {message.content}")
+        lines += [f"[{message.role} called {call.name}] {call.arguments}" for call in message.tool_calls]
+    lines.append("Continue the conversation: answer the last message.")
+    return "\n".join(lines)

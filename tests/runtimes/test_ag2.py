@@ -154,3 +154,100 @@ def test_a_missing_provider_key_is_a_clear_error(tmp_path: Path, monkeypatch: py
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     with pytest.raises(ConfigError, match="cannot create the agent 'a': .*OPENAI_API_KEY"):
         create_backend(spec_for({"name": "a", "llm_config": {"api_type": "openai", "model": "gpt-4o-mini"}}, tmp_path))
+
+
+def team_handler(server: ProtocolServer, answer_with_tool: bool):
+    """The scripted models of a group: each agent answers by its system message; the chat manager picks
+    the next speaker (Tester after Coder, then User, who ends the chat)."""
+
+    def handle(request: Any) -> Turn:
+        system = request.system_text()
+        if "select the next role" in str(request.body["messages"][-1].get("content")):
+            picks = sum("select the next role" in str(r.body["messages"][-1].get("content")) for r in server.requests)
+            return Turn(text=["Tester", "User"][min(picks, 2) - 1])
+        if "expert programmer" in system:
+            return Turn(text="```python\nprint(6 * 7)\n```")
+        if "QA engineer" in system:
+            return Turn(text="unused: the Tester's reply is its executor's output")
+        if "speak for a team" in system:
+            if request.tool_results():
+                return Turn(text="Posted for the team.")
+            return Turn(tool_calls=[Call("new_answer", {"content": "6 * 7 = 42"}, id="call_team")]) if answer_with_tool else Turn(text="?")
+        return Turn(text="TERMINATE")  # the User agent
+
+    return handle
+
+
+def team_config(server: ProtocolServer, pattern: str) -> dict[str, Any]:
+    llm = {"api_type": "openai", "model": "gpt-4o-mini", "base_url": server.openai_base_url, "api_key": KEY}
+    return {
+        "llm_config": llm,
+        "agents": [
+            {"type": "assistant", "name": "Coder", "system_message": "You are an expert programmer."},
+            {
+                "type": "assistant",
+                "name": "Tester",
+                "description": "QA engineer who runs the code.",
+                "system_message": "You are a QA engineer.",
+                "code_execution_config": {"executor": {"type": "LocalCommandLineCodeExecutor", "timeout": 30, "work_dir": "team_ws"}},
+            },
+        ],
+        "pattern": {"type": pattern, "initial_agent": "Coder", "group_manager_args": {"llm_config": llm}},
+        "max_rounds": 8,
+    }
+
+
+def team_spec(server: ProtocolServer, cwd: Path, pattern: str) -> AgentSpec:
+    return AgentSpec(id="team", backend_type="ag2", protocol="ag2", model=None, cwd=str(cwd), backend={"type": "ag2", "group_config": team_config(server, pattern)})
+
+
+@pytest.mark.anyio
+async def test_a_group_chat_discusses_then_its_user_agent_answers_with_the_workflow_tools(protocol_server: ProtocolServer, tmp_path: Path) -> None:
+    protocol_server.handler = team_handler(protocol_server, answer_with_tool=True)
+    new_answer = ToolSpec("new_answer", "Post your answer.", {"type": "object", "properties": {"content": {"type": "string"}}})
+    backend = create_backend(team_spec(protocol_server, tmp_path, "auto"))
+    history = [Message("user", "What is 6 times 7?")]
+    first = await collect(backend, history, [new_answer])
+    said = "".join(e.text for e in first if isinstance(e, TextDelta))
+    assert "[Coder] ```python\nprint(6 * 7)\n```" in said
+    assert "[Tester] exitcode: 0" in said and "42" in said  # AG2's executor ran the Coder's code
+    assert "[User] TERMINATE" in said
+    finish = first[-1]
+    assert finish.reason == "tool_calls" and finish.message.tool_calls == [ToolCall("call_team", "new_answer", {"content": "6 * 7 = 42"})]
+
+    history += [finish.message, Message("tool", "answer recorded", tool_call_id="call_team", name="new_answer")]
+    second = await collect(backend, history, [new_answer])
+    assert second[-1].message.content == "Posted for the team."
+    assert not any(isinstance(e, TextDelta) and e.text.startswith("[Coder]") for e in second)  # no second discussion
+
+    answering = [r for r in protocol_server.requests if "speak for a team" in r.system_text()]
+    assert len(answering) == 2 and answering[0].tool_names() == ["new_answer"]
+    assert "[Tester] exitcode: 0" in str(answering[0].body["messages"])  # the answer sees the discussion
+    assert answering[1].tool_results() == ["answer recorded"]
+    assert not any("new_answer" in r.tool_names() for r in protocol_server.requests if "speak for a team" not in r.system_text())
+
+
+@pytest.mark.anyio
+async def test_a_group_chat_without_tools_answers_with_the_teams_last_word(protocol_server: ProtocolServer, tmp_path: Path) -> None:
+    protocol_server.handler = team_handler(protocol_server, answer_with_tool=False)
+    backend = create_backend(team_spec(protocol_server, tmp_path, "round_robin"))
+    events = await collect(backend, [Message("user", "What is 6 times 7?")])
+    finish = events[-1]
+    assert finish.reason == "stop" and "42" in finish.message.content and finish.message.content.startswith("exitcode: 0")
+    assert not [r for r in protocol_server.requests if "select the next role" in str(r.body)]  # round robin needs no manager
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"pattern": {"type": "swarm", "initial_agent": "Coder"}}, "pattern.type 'swarm' is not supported"),
+        ({"pattern": {"type": "auto", "initial_agent": "Nobody"}}, "initial_agent 'Nobody' names no agent"),
+        ({"user_agent": {"name": "Boss"}}, "must be named 'User'"),
+        ({"llm_config": None}, "needs an llm_config"),
+    ],
+)
+def test_group_config_mistakes_are_clear_errors(tmp_path: Path, change: dict[str, Any], expected: str) -> None:
+    config = {**team_config(ProtocolServer(), "auto"), **change}
+    spec = AgentSpec(id="team", backend_type="ag2", protocol="ag2", model=None, cwd=str(tmp_path), backend={"group_config": config})
+    with pytest.raises(ConfigError, match=expected):
+        create_backend(spec)

@@ -14,5 +14,7 @@ if TYPE_CHECKING:
 def create(spec: AgentSpec) -> AG2Backend:
     autogen = import_extra("autogen", package="ag2", backend=spec.backend_type, extra="ag2")
     from .backend import AG2Backend
+    from .quiet import silence_ag2
 
+    silence_ag2()
     return AG2Backend(spec, autogen)

@@ -29,33 +29,48 @@ class BuiltAgent:
     max_rounds: int  # bound on reply → execute → reply rounds
 
 
-def build_agent(autogen: ModuleType, config: dict[str, Any], *, defaults: dict[str, Any], cwd: str | None) -> BuiltAgent:
-    """``defaults`` fill what every llm_config entry leaves out (the backend's ``api_key`` / ``base_url``)."""
+def build_agent(
+    autogen: ModuleType,
+    config: dict[str, Any],
+    *,
+    defaults: dict[str, Any],
+    cwd: str | None,
+    team_llm_config: Any = None,
+    in_group: bool = False,
+) -> BuiltAgent:
+    """``defaults`` fill what every llm_config entry leaves out (the backend's ``api_key`` / ``base_url``).
+
+    A single agent's own code blocks are run by the backend with its executor; in a group chat AG2 runs
+    them itself (an agent with an executor runs the code the others post), so ``in_group`` hands the
+    executor to AG2. ``team_llm_config`` is the group's default for members without their own.
+    """
+    where = "a group_config agent" if in_group else "agent_config"
     if not isinstance(config, dict):
-        raise ConfigError("ag2: agent_config must be a mapping")
+        raise ConfigError(f"ag2: {where} must be a mapping")
     kind = config.get("type", "conversable")
     if kind not in AGENT_TYPES:
         raise ConfigError(f"ag2: agent type {kind!r} is not supported; use one of {', '.join(AGENT_TYPES)}")
-    if "llm_config" not in config:
-        raise ConfigError("ag2: agent_config needs an llm_config (model, api_type, and base_url / api_key if needed)")
+    llm = config.get("llm_config", team_llm_config)
+    if llm is None:
+        raise ConfigError(f"ag2: {where} needs an llm_config (model, api_type, and base_url / api_key if needed)")
     arguments = {key: value for key, value in config.items() if key not in _OWN_KEYS}
     arguments.setdefault("name", "ag2_agent")
+    executor = code_executor(config.get("code_execution_config"), cwd)
     try:
         agent = getattr(autogen, AGENT_TYPES[kind])(
             **arguments,
-            llm_config=llm_config(autogen, config["llm_config"], defaults),
+            llm_config=llm_config(autogen, llm, defaults),
             human_input_mode="NEVER",
-            # Code in the agent's own replies is run by the backend with the executor below; AG2's reply
-            # chain would only run code found in the *incoming* messages (a question quoting code).
-            code_execution_config=False,
+            # Outside a group, AG2's reply chain would only run code found in the *incoming* messages
+            # (a question quoting code), so the backend runs the agent's own code instead.
+            code_execution_config={"executor": executor} if in_group and executor else False,
         )
     except ConfigError:
         raise
     except Exception as exc:  # e.g. the provider SDK finds no API key when AG2 creates its client
         secrets = tuple(str(v) for v in defaults.values() if v)
         raise ConfigError(redact(f"ag2: cannot create the agent {arguments['name']!r}: {_first_line(exc)}", secrets)) from None
-    executor = code_executor(config.get("code_execution_config"), cwd)
-    return BuiltAgent(agent, executor, int(config.get("max_consecutive_auto_reply", DEFAULT_MAX_ROUNDS)))
+    return BuiltAgent(agent, None if in_group else executor, int(config.get("max_consecutive_auto_reply", DEFAULT_MAX_ROUNDS)))
 
 
 def llm_config(autogen: ModuleType, data: Any, defaults: dict[str, Any]) -> Any:

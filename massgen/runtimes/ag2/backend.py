@@ -1,6 +1,10 @@
-"""The AG2 backend: an AG2 agent built from ``agent_config`` answers through AG2's own LLM clients.
+"""The AG2 backend: AG2 agents built from ``agent_config`` (one agent) or ``group_config`` (a group
+chat) answer through AG2's own LLM clients.
 
-One ``stream`` call is one turn of the Backend contract:
+With a group, each new conversation is first discussed by the group (every message streams as text,
+``[speaker] content``); then the group's User agent answers for the team, seeing the discussion. Without
+function tools the team's last word is the answer. Either way, one ``stream`` call is one turn of the
+Backend contract for the answering agent:
 
 - the agent replies to the conversation (``a_generate_reply``); its text becomes ``text`` events;
 - code blocks in a reply run with the configured AG2 executor, streamed as a ``code_execution``
@@ -23,32 +27,75 @@ from typing import Any
 
 from ...config.spec import AgentSpec
 from ...conversation import Message, ToolSpec
-from ...errors import BackendError, StreamError, TimeoutError_, redact
+from ...errors import BackendError, ConfigError, StreamError, TimeoutError_, redact
 from ...events import Event, Finish, TextDelta, ToolCall, ToolResult, Usage
-from .._support import Settings, api_key, status_error
+from .._support import Settings, api_key, status_error, transcript_prompt
 from .agents import BuiltAgent, build_agent
+from .group import USER, build_group, run_group
 
 DEFAULT_TIMEOUT = 600.0  # longest wait for one reply of the agent
 CODE_TOOL = "code_execution"
+TEAM_TRANSCRIPT = "Your team of expert agents discussed the request above:\n\n"
+RESPONDER_SYSTEM_MESSAGE = (
+    "You speak for a team of expert agents. Their discussion of the request follows the request; "
+    "answer the original request for the team, with the tools you are offered when they fit."
+)
 
 
 class AG2Backend:
     def __init__(self, spec: AgentSpec, autogen: ModuleType, timeout: float = DEFAULT_TIMEOUT) -> None:
         self.spec = spec
+        self._autogen = autogen
         self._timeout = timeout
-        config = Settings(spec).get("agent_config")
-        if config is None:
-            raise BackendError("ag2: the backend needs an agent_config (group_config is not supported yet)")
         self._key = api_key(spec)
-        self._built: BuiltAgent = build_agent(autogen, config, defaults={"api_key": self._key, "base_url": spec.base_url}, cwd=spec.cwd)
+        settings = Settings(spec)
+        agent_config, group_config = settings.get("agent_config"), settings.get("group_config")
+        if (agent_config is None) == (group_config is None):
+            raise ConfigError("ag2: the backend needs exactly one of agent_config (one agent) or group_config (a group chat)")
+        build = {"defaults": {"api_key": self._key, "base_url": spec.base_url}, "cwd": spec.cwd}
+        self._group = build_group(autogen, group_config, **build) if group_config is not None else None
+        # The agent that answers each turn: the single agent, or the group's User speaking for the team.
+        self._responder: BuiltAgent = self._group.user if self._group else build_agent(autogen, agent_config, **build)
+        self._user_system = self._responder.agent.system_message  # the group's User between answers
+        self._discussed: tuple[list[Message], dict[str, Any]] | None = None  # (conversation, team transcript)
         self._registered: set[str] = set()
         self._executions = 0
         self._seen_usage = (0, 0)
 
     async def stream(self, messages: list[Message], tools: list[ToolSpec]) -> AsyncIterator[Event]:
-        self._register(tools)
         history = [_to_openai(message) for message in messages]
-        for _ in range(self._built.max_rounds + 1):
+        if self._group is not None:
+            discussed = self._discussed
+            if discussed is None or messages[: len(discussed[0])] != discussed[0]:
+                lines: list[str] = []
+                async for event in self._discuss(messages, lines):
+                    yield event
+                if not tools:  # nobody to answer to: the team's last word is the answer
+                    yield Finish("stop", message=Message("assistant", _without_terminate(_last_expert_word(lines))))
+                    return
+                discussed = self._discussed = (list(messages), {"role": "user", "content": TEAM_TRANSCRIPT + "\n\n".join(lines)})
+            history.insert(len(discussed[0]), discussed[1])
+        async for event in self._respond(history, tools):
+            yield event
+
+    async def _discuss(self, messages: list[Message], lines: list[str]) -> AsyncIterator[Event]:
+        """Run the group chat on the conversation; each message streams as text and joins ``lines``."""
+        group = self._group
+        user = group.user.agent
+        user.update_system_message(self._user_system)
+        prompt = transcript_prompt(messages)
+        async for speaker, content in run_group(self._autogen, group, prompt, self._timeout):
+            if speaker == USER and content == prompt:
+                continue  # the opening message is the question itself
+            lines.append(f"[{speaker}] {content}")
+            yield TextDelta(f"[{speaker}] {content}\n\n")
+        for event in self._usage():
+            yield event
+        user.update_system_message(RESPONDER_SYSTEM_MESSAGE)
+
+    async def _respond(self, history: list[dict[str, Any]], tools: list[ToolSpec]) -> AsyncIterator[Event]:
+        self._register(tools)
+        for _ in range(self._responder.max_rounds + 1):
             reply = await self._reply(history)
             for event in self._usage():
                 yield event
@@ -75,7 +122,7 @@ class AG2Backend:
 
     def _register(self, tools: list[ToolSpec]) -> None:
         """Offer exactly ``tools`` to the agent's LLM (signatures only; nothing executes them here)."""
-        agent = self._built.agent
+        agent = self._responder.agent
         wanted = {tool.name: tool for tool in tools}
         for name in self._registered - wanted.keys():
             agent.update_tool_signature(name, is_remove=True)
@@ -87,7 +134,7 @@ class AG2Backend:
     async def _reply(self, history: list[dict[str, Any]]) -> Any:
         messages = [dict(message) for message in history]  # AG2 pops keys from the messages it is given
         try:
-            return await asyncio.wait_for(self._built.agent.a_generate_reply(messages=messages), self._timeout)
+            return await asyncio.wait_for(self._responder.agent.a_generate_reply(messages=messages), self._timeout)
         except asyncio.TimeoutError:
             raise TimeoutError_(f"the AG2 agent gave no reply within {self._timeout:g} s") from None
         except BackendError:
@@ -97,8 +144,13 @@ class AG2Backend:
 
     def _usage(self) -> list[Event]:
         """Tokens of the latest reply: the growth of AG2's running usage summary."""
-        summary = getattr(self._built.agent.client, "actual_usage_summary", None) or {}
-        models = [value for value in summary.values() if isinstance(value, dict)]
+        agents = [self._responder.agent, *(self._group.members if self._group else ())]  # not the chat manager
+        models = [
+            value
+            for agent in agents
+            for value in (getattr(agent.client, "actual_usage_summary", None) or {}).values()
+            if isinstance(value, dict)
+        ]
         prompt = sum(m.get("prompt_tokens", 0) for m in models)
         completion = sum(m.get("completion_tokens", 0) for m in models)
         seen, self._seen_usage = self._seen_usage, (prompt, completion)
@@ -107,7 +159,7 @@ class AG2Backend:
         return [Usage(prompt - seen[0], completion - seen[1])]
 
     def _code_blocks(self, text: str) -> list[Any]:
-        executor = self._built.executor
+        executor = self._responder.executor
         if executor is None or not text:
             return []
         return [block for block in executor.code_extractor.extract_code_blocks(text) if block.code.strip()]
@@ -115,7 +167,7 @@ class AG2Backend:
     async def _execute(self, blocks: list[Any]) -> list[Event]:
         self._executions += 1
         call = ToolCall(f"ag2_code_{self._executions}", CODE_TOOL, {"blocks": [{"language": b.language, "code": b.code} for b in blocks]})
-        result = await asyncio.to_thread(self._built.executor.execute_code_blocks, blocks)  # bounded by the executor's timeout
+        result = await asyncio.to_thread(self._responder.executor.execute_code_blocks, blocks)  # bounded by the executor's timeout
         return [call, ToolResult(call.id, CODE_TOOL, result.output, is_error=result.exit_code != 0)]
 
 
@@ -147,6 +199,11 @@ def _parse_reply(reply: Any) -> tuple[str, list[ToolCall]]:
 def _execution_report(result: ToolResult) -> str:
     status = "execution failed" if result.is_error else "execution succeeded"
     return f"{status}\nCode output:\n{result.content}"
+
+
+def _last_expert_word(lines: list[str]) -> str:
+    spoken = [line.split("] ", 1)[1] for line in lines if not line.startswith(f"[{USER}]") and _without_terminate(line.split("] ", 1)[1]).strip()]
+    return spoken[-1] if spoken else ""
 
 
 def _without_terminate(text: str) -> str:

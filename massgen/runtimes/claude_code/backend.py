@@ -22,7 +22,7 @@ from ...config.spec import AgentSpec
 from ...conversation import Message, ToolSpec
 from ...errors import AuthenticationError, BackendError
 from ...events import Event, Finish, ReasoningDelta, TextDelta, ToolCall, ToolResult, Usage
-from .._support import api_key, status_error
+from .._support import api_key, status_error, transcript_prompt
 from .bridge import FunctionBridge
 from .options import FUNCTION_PREFIX, FUNCTION_SERVER, build_options
 from .session import ClaudeSession
@@ -98,7 +98,7 @@ class ClaudeCodeBackend:
         if tools:
             options["mcp_servers"][FUNCTION_SERVER] = self._bridge.server_config(self._sdk)
         secrets = tuple(s for s in (api_key(self.spec),) if s)
-        self._session = ClaudeSession(self._sdk, options, render_prompt(messages), self._timeout, secrets)
+        self._session = ClaudeSession(self._sdk, options, transcript_prompt(messages), self._timeout, secrets)
 
     async def _end_session(self) -> None:
         self._bridge.close()
@@ -211,19 +211,3 @@ def _text_of(content: Any) -> str:
     if isinstance(content, list):
         return "".join(item.get("text", "") for item in content if isinstance(item, dict))
     return content or ""
-
-
-def render_prompt(messages: list[Message]) -> str:
-    """The conversation as one prompt: the last user message, after any earlier turns as a transcript."""
-    turns = [m for m in messages if m.role != "system"]
-    if len(turns) == 1 and turns[0].role == "user":
-        return turns[0].content
-    lines = ["Conversation so far:"]
-    for message in turns:
-        if message.role == "tool":
-            lines.append(f"[tool result {message.name or ''}] {message.content}")
-            continue
-        lines.append(f"[{message.role}] {message.content}")
-        lines += [f"[{message.role} called {call.name}] {call.arguments}" for call in message.tool_calls]
-    lines.append("Continue the conversation: answer the last message.")
-    return "\n".join(lines)
