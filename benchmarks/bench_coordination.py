@@ -2,8 +2,9 @@
 
 Every agent is a real engine backend (Chat Completions) talking to the loopback server, whose scripted model
 streams each turn as ~30 events with a small pause between them. An agent answers while it sees no answers,
-then votes for the first answer it was shown. Per agent we time what it spends inside its own model streams; the overhead is the
-wall time of the whole coordination (all rounds, votes, the winner's presentation) beyond the slowest
+then votes for the first answer it was shown. Per agent we time what it spends inside its own model
+streams; the overhead is the wall time of the whole coordination (all rounds, votes, the winner's
+presentation) beyond the slowest
 agent's own streaming time: what coordination adds on top of the critical path.
 
 A second table runs the same coordination on in-process scripted backends (no sockets, no streaming time):
@@ -116,7 +117,8 @@ def main() -> None:
         for count in counts:
             r = asyncio.run(coordinate(server, count))
             print(f"{count:>6} {r['wall']:>8.3f} {r['slowest']:>26.3f} {r['overhead']:>11.3f} "
-                  f"{100 * r['overhead'] / r['wall']:>9.1f}% {r['requests']:>15} {r['answers']:>8} {r['votes']:>6} {r['dropped']:>8}")
+                  f"{100 * r['overhead'] / r['wall']:>9.1f}% {r['requests']:>15} {r['answers']:>8} {r['votes']:>6} "
+                  f"{r['dropped']:>8}")
     print()
     header = f"{'agents':>6} {'in-process wall ms':>19} {'model turns':>12} {'ms per turn':>12}"
     print(header)

@@ -2,9 +2,9 @@
 
 The first line describes the run (config, agents without any credentials); then each ``question`` and every
 event any agent produced (the ``--output jsonl`` form), each with ``t``, seconds since the start; and a last
-``session_end`` line with the last final answer and who gave it, the duration and each agent's token usage. Every line goes through
-``redact`` with the run's own API keys, so a key that leaks into a provider's error text never reaches
-the file.
+``session_end`` line with the last final answer and who gave it, the duration and each agent's token
+usage. Every line goes through ``redact`` with the run's own API keys, so a key that leaks into a
+provider's error text never reaches the file.
 """
 
 from __future__ import annotations

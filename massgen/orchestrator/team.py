@@ -25,7 +25,7 @@ async def open_team(spec: RunSpec, stack: AsyncExitStack) -> list[Participant]:
         stack.push_async_callback(backend.aclose)
         backends.append(backend)
     toolsets = await asyncio.gather(*(open_toolset(agent, stack) for agent in spec.agents))
-    return [Participant(a, b, t) for a, b, t in zip(spec.agents, backends, toolsets)]
+    return [Participant(a, b, t) for a, b, t in zip(spec.agents, backends, toolsets, strict=True)]
 
 
 async def ask_team(

@@ -96,7 +96,9 @@ def _judge_vote(arguments: dict[str, Any], view: RoundView) -> Accepted | Reject
     return Accepted(VOTE, for_agent=real_of[anon], reason=str(arguments.get("reason", "")).strip())
 
 
-def _judge_new_answer(arguments: dict[str, Any], view: RoundView, settings: CoordinationSettings) -> Accepted | Rejected:
+def _judge_new_answer(
+    arguments: dict[str, Any], view: RoundView, settings: CoordinationSettings
+) -> Accepted | Rejected:
     limit = settings.max_new_answers_per_agent
     if view.vote_only or (limit is not None and view.answers_posted >= limit):
         return Rejected(

@@ -1,10 +1,11 @@
 """The terminal display of a multi-agent run: every agent's progress side by side, then the final answer
 (and its ``--no-display`` twin, ``PlainMultiAgentSink``).
 
-It is an event sink (called with each event, closed once at the end). Each agent gets a panel (a table row when there are many agents) with its status, its
-answers and vote, and the tail of what it is writing; coordination notices (a vote ignored, an agent
-dropped, a timeout) show where they happened. Once the winner is announced its text streams into a final
-panel, which stays on screen when the run ends.
+It is an event sink (called with each event, closed once at the end). Each agent gets a panel (a table
+row when there are many agents) with its status, its answers and vote, and the tail of what it is
+writing; coordination notices (a vote ignored, an agent dropped, a timeout) show where they happened.
+Once the winner is announced its text streams into a final panel, which stays on screen when the run
+ends.
 """
 
 from __future__ import annotations

@@ -11,7 +11,9 @@ from massgen.orchestrator import CoordinationError, CoordinationSettings, Coordi
 from tests.orchestrator.scripted import Reply, Request, ScriptedBackend, answer, spec, vote
 
 
-def build(policies: dict[str, object], **settings: object) -> tuple[Coordinator, list[Event], dict[str, ScriptedBackend]]:
+def build(
+    policies: dict[str, object], **settings: object
+) -> tuple[Coordinator, list[Event], dict[str, ScriptedBackend]]:
     backends = {agent_id: ScriptedBackend(spec(agent_id), policy) for agent_id, policy in policies.items()}
     events: list[Event] = []
     participants = [Participant(b.spec, b) for b in backends.values()]
@@ -111,7 +113,9 @@ async def test_a_new_answer_invalidates_votes_and_the_voters_go_again_with_it_in
 async def test_a_vote_from_a_round_that_started_before_a_new_answer_is_ignored():
     @presenting("p")
     def early(req: Request) -> Reply:
-        return answer("early answer") if not req.shown() else vote("agent1", "only one", delay=0.1 if len(req.shown()) == 1 else 0)
+        if not req.shown():
+            return answer("early answer")
+        return vote("agent1", "only one", delay=0.1 if len(req.shown()) == 1 else 0)
 
     @presenting("p")
     def late(req: Request) -> Reply:

@@ -34,7 +34,7 @@ async def test_transcript_has_every_event_and_no_key(tmp_path, monkeypatch):
     forwarded: list[Event] = []
     transcript = Transcript(run_spec, forwarded.append, root=tmp_path)
     transcript.question("What now?")
-    participants = [Participant(specs[0], ScriptedBackend(specs[0], leaky)), Participant(specs[1], ScriptedBackend(specs[1], good))]
+    participants = [Participant(s, ScriptedBackend(s, policy)) for s, policy in zip(specs, (leaky, good), strict=True)]
     result = await Coordinator(participants, CoordinationSettings(), transcript).run("What now?")
     transcript.close()
 
@@ -43,10 +43,12 @@ async def test_transcript_has_every_event_and_no_key(tmp_path, monkeypatch):
     raw = transcript.path.read_text()
     assert KEY not in raw and CONFIG_KEY not in raw and "***" in raw
     records = [json.loads(line) for line in raw.splitlines()]
-    assert records[0]["type"] == "session_start" and records[1] == {"type": "question", "content": "What now?", "t": records[1]["t"]}
+    assert records[0]["type"] == "session_start"
+    assert records[1] == {"type": "question", "content": "What now?", "t": records[1]["t"]}
     assert records[0]["agents"][0] == {"id": "leaky", "backend": "openai", "provider": None, "model": "m"}
     types = {(r["type"], r.get("agent")) for r in records}
-    assert {("answer", "good"), ("vote", "good"), ("notice", "leaky"), ("final", "good"), ("tool_call", "good")} <= types
+    expected = {("answer", "good"), ("vote", "good"), ("notice", "leaky"), ("final", "good"), ("tool_call", "good")}
+    assert expected <= types
     end = records[-1]
     assert end["type"] == "session_end" and end["winner"] == result.winner == "good" and end["final"] == "final text"
     assert end["usage"]["good"]["input_tokens"] > 0 and end["duration_seconds"] >= 0
