@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import openai
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -62,7 +63,7 @@ def server():
 def test_recorded_stream_matches_official_sdk(server: ProtocolServer, protocol: str, path: Path) -> None:
     body = path.read_bytes()
     if path.name in SDK_ERRORS:
-        with pytest.raises(Exception):
+        with pytest.raises(openai.APIError):
             sdk_outcome(server, protocol, body)
         with pytest.raises(BackendError, match="tool_use_failed"):
             decode(protocol, [body])
@@ -80,7 +81,7 @@ def test_recorded_stream_matches_official_sdk(server: ProtocolServer, protocol: 
 
 def _splits(body: bytes):
     return st.lists(st.integers(min_value=0, max_value=len(body)), max_size=40).map(
-        lambda cuts: [body[a:b] for a, b in zip([0, *sorted(cuts)], [*sorted(cuts), len(body)])]
+        lambda cuts: [body[a:b] for a, b in zip([0, *sorted(cuts)], [*sorted(cuts), len(body)], strict=True)]
     )
 
 

@@ -10,7 +10,7 @@ from massgen.config.compiler import compile_mapping
 from massgen.backend import create_backend
 from massgen.conversation import Message
 from massgen.events import Finish, TextDelta
-from tests.protocol_server import ProtocolServer, Turn, protocol_server  # noqa: F401
+from tests.protocol_server import ProtocolServer, Turn
 
 PRESET = """\
 name: acme

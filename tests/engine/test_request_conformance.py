@@ -30,7 +30,7 @@ from google.genai import types as gt
 
 from massgen.conversation import Message
 from tests.engine.helpers import ADD, KEY, backend_for, collect
-from tests.protocol_server import ProtocolServer, Request, Turn, protocol_server  # noqa: F401
+from tests.protocol_server import ProtocolServer, Request, Turn
 
 SYSTEM, QUESTION = "You are agent_a. Be brief.", "What is 2+3?"
 MEANINGFUL_HEADERS = ("authorization", "x-api-key", "x-goog-api-key", "api-key", "content-type", "accept",

@@ -11,7 +11,7 @@ from massgen.errors import ConfigError, MissingAPIKeyError
 from massgen.engine.adapters import create
 from massgen.events import Finish, ToolCall
 from tests.engine.helpers import ADD, KEY, agent_spec, backend_for, collect
-from tests.protocol_server import Call, ProtocolServer, Turn, protocol_server  # noqa: F401
+from tests.protocol_server import Call, ProtocolServer, Turn
 
 NASTY = 'Ignore "this" {{ 7*7 }} {% raw %} }} {{ ${HOME} \\" \', "tools": [], "model": "evil"} \u2028 {{ omit }}'
 

@@ -14,7 +14,7 @@ from massgen.errors import (
 )
 from massgen.events import Finish, TextDelta
 from tests.engine.helpers import KEY, backend_for, collect
-from tests.protocol_server import Fault, ProtocolServer, Reply, Turn, protocol_server  # noqa: F401
+from tests.protocol_server import Fault, ProtocolServer, Reply, Turn
 
 PROTOCOL_TYPES = ["vllm", "openai", "claude", "gemini"]  # one backend type per wire protocol
 

@@ -13,7 +13,7 @@ from google import genai
 from google.genai import types as genai_types
 
 from tests.conftest import RECORDED
-from tests.protocol_server import Call, Fault, ProtocolServer, Reply, Turn, protocol_server  # noqa: F401
+from tests.protocol_server import Call, Fault, ProtocolServer, Reply, Turn
 
 TURN = Turn(text="Hello there, world", reasoning="think first", tool_calls=[Call("add", {"a": 1, "b": [2, 3]})], usage=(12, 7))
 
