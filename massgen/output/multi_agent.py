@@ -36,6 +36,7 @@ class _AgentView:
     style: str = "cyan"
     answers: int = 0
     vote: str = ""
+    answer: str = ""
     tail: str = ""
     note: str = ""
     tokens: list[int] = field(default_factory=lambda: [0, 0])
@@ -81,6 +82,7 @@ class MultiAgentDisplay:
             view.note = f"calling {event.name}"
         elif isinstance(event, Answer):
             view.answers += 1
+            view.answer = event.content
             view.status, view.style, view.vote, view.note = f"answered (#{view.answers})", "green", "", ""
         elif isinstance(event, Vote):
             target = self.real_of.get(event.for_agent, event.for_agent)
@@ -129,18 +131,21 @@ class MultiAgentDisplay:
             table.add_column(column, overflow="ellipsis", no_wrap=column != "latest")
         for agent_id, view in self.agents.items():
             tail_lines = view.tail.strip().splitlines()
-            latest = view.note or (tail_lines[-1] if tail_lines else "")
+            latest = view.note or (tail_lines[-1] if tail_lines else "") or one_line(view.answer)
             table.add_row(f"{agent_id} ({view.anon})", Text(view.status, style=view.style), str(view.answers),
                           view.vote, latest)
         return table
 
     def _panel(self, agent_id: str, view: _AgentView) -> Panel:
         lines = [Text(view.status, style=view.style)]
+        if view.answer:
+            lines.append(Text(f"answer #{view.answers}: {one_line(view.answer)}", style="green"))
         if view.vote:
             lines.append(Text(f"vote: {view.vote}", style="magenta"))
         if view.note:
             lines.append(Text(view.note, style="dim"))
-        lines.append(Text(view.tail.strip()[-_TAIL_CHARS:]))
+        if view.tail.strip():
+            lines.append(Text(view.tail.strip()))
         subtitle = f"{view.tokens[0]} in / {view.tokens[1]} out tokens" if any(view.tokens) else None
         return Panel(Group(*lines), title=f"{agent_id} ({view.anon})", subtitle=subtitle, border_style=view.style)
 
