@@ -44,6 +44,7 @@ async def test_side_by_side_panels_votes_and_the_final_answer():
         "beta": policy("Beta thinks four", "agent2", present="# The answer\n\nIt is **four**."),
     })
     assert "alpha (agent1)" in text and "beta (agent2)" in text
+    assert "answer #1: Alpha thinks 4" in text
     assert "vote: agent2 (beta): agent2 explains best" in text
     assert "Final answer" in text and "It is four." in text
     assert "presents the final answer" in text
