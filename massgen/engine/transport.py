@@ -133,6 +133,9 @@ async def _attempt(
                 yield event
         for event in decoder.finish():
             yield event
+    except BackendError as error:  # reported inside the stream: say which request it was
+        error.request_id = error.request_id or _request_id(response.headers)
+        raise
     except httpx.TimeoutException:
         error = TimeoutError_(f"{label}: no data from the provider for {read:g} s (read timeout)")
         raise (error if handed_on else _Retry(error)) from None
@@ -151,12 +154,16 @@ async def _status_error(response: httpx.Response, label: str, secrets: tuple[str
         if len(body) >= defaults["error_body_limit"]:
             break
     status = response.status_code
-    request_id = next((response.headers[h] for h in defaults["request_id_headers"] if h in response.headers), None)
+    request_id = _request_id(response.headers)
     message = redact(f"{label}: {_provider_message(body) or response.reason_phrase or 'request failed'}", secrets)
     error = error_for_status(status)(message, status=status, request_id=request_id, provider=label)
     if status in defaults["retry_statuses"]:
         return _Retry(error, _retry_after(response.headers))
     return error
+
+
+def _request_id(headers: httpx.Headers) -> str | None:
+    return next((headers[h] for h in http_defaults()["request_id_headers"] if h in headers), None)
 
 
 def _provider_message(body: bytes) -> str:

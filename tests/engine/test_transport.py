@@ -105,8 +105,9 @@ async def test_malformed_event_is_an_error(protocol_server: ProtocolServer, type
 @pytest.mark.parametrize("type_", PROTOCOL_TYPES)
 async def test_error_event_in_a_200_stream(protocol_server: ProtocolServer, type_: str) -> None:
     protocol_server.script(Turn(text="one two three", fault=Fault("error_event", after=3, message="model overloaded")))
-    with pytest.raises(ProviderError, match="model overloaded"):
+    with pytest.raises(ProviderError, match="model overloaded") as caught:
         await collect(backend_for(protocol_server, type_))
+    assert caught.value.request_id == "req_000001"  # from the response headers, for the provider's support
 
 
 @pytest.mark.anyio
