@@ -68,6 +68,8 @@ class ChatDecoder:
             slot["arguments"].append(function["arguments"])
 
     def finish(self) -> list[Event]:
+        # the finish_reason chunk closes the answer (some compatible servers never send [DONE]); without
+        # either, the stream was cut
         if not self.done and self.raw_reason is None:
             raise ended_early(PROTOCOL, "its finish_reason and [DONE]")
         calls = [
