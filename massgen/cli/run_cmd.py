@@ -11,8 +11,10 @@ command is misused; 130 after Ctrl-C.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -159,6 +161,25 @@ async def _answer(spec: RunSpec, questions: list[str] | None, sink: Sink, single
         return await _interactive(session, sink, history)
 
 
+def _read_line() -> asyncio.Future[str]:
+    """The next line of stdin, read by a daemon thread: Ctrl-C at the prompt must not wait for a newline
+    (a thread of the default executor would keep the process alive until one came)."""
+    loop = asyncio.get_running_loop()
+    line: asyncio.Future[str] = loop.create_future()
+
+    def deliver(text: str) -> None:
+        if not line.done():
+            line.set_result(text)
+
+    def read() -> None:
+        text = sys.stdin.readline()
+        with contextlib.suppress(RuntimeError):  # the loop is gone: the chat already ended
+            loop.call_soon_threadsafe(deliver, text)
+
+    threading.Thread(target=read, name="massgen-stdin", daemon=True).start()
+    return line
+
+
 async def _ask(session: Any, sink: Sink, question: str, history: list[Message]) -> str:
     waiting = getattr(sink, "waiting", None)
     if waiting is not None:
@@ -174,7 +195,7 @@ async def _interactive(session: Any, sink: Sink, history: list[Message]) -> int:
     click.echo("Interactive chat: type your question; 'exit' or Ctrl-D ends it.", err=True)
     while True:
         click.echo("\nYou: ", nl=False, err=True)
-        line = await asyncio.to_thread(sys.stdin.readline)
+        line = await _read_line()
         question = line.strip()
         if not line or question.lower() in QUIT_WORDS:
             return 0

@@ -4,8 +4,10 @@ quick-mode options, interactive chat."""
 from __future__ import annotations
 
 import shutil
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -83,3 +85,21 @@ def test_interactive_chat_keeps_the_conversation(tmp_path: Path, protocol_server
     first, second = protocol_server.requests
     assert first.last_user_text() == "My name is Ada." and second.last_user_text() == "What is my name?"
     assert "Hello Ada." in second.raw.decode()  # the first answer is part of the second request
+
+
+def test_ctrl_c_at_the_chat_prompt_ends_at_once(tmp_path: Path) -> None:
+    process = subprocess.Popen([sys.executable, "-m", "massgen.cli", "--model", "gpt-5-nano", "--no-display"],
+                               cwd=tmp_path, env=clean_env(OPENAI_API_KEY="k"), stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        seen = ""
+        while not seen.endswith("You: ") and process.poll() is None:
+            seen += process.stderr.read(1)  # until the prompt is up; stdin stays open and silent
+        time.sleep(0.3)  # the chat is now blocked reading stdin
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=20)  # not communicate(): closing stdin would end the read by itself
+        stderr = process.stderr.read()
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130 and "interrupted" in stderr and "Traceback" not in stderr
