@@ -26,9 +26,10 @@ if TYPE_CHECKING:
     from ..config.spec import RunSpec
     from ..conversation import Message
     from ..output import Sink
+    from ..session import Session
 
 F = TypeVar("F", bound=Callable[..., Any])
-EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED = 1, 2, 130
+EXIT_ERROR, EXIT_INTERRUPTED = 1, 130  # misuse exits 2 through click
 QUIT_WORDS = frozenset({"exit", "quit", "/exit", "/quit"})
 
 
@@ -180,15 +181,15 @@ def _read_line() -> asyncio.Future[str]:
     return line
 
 
-async def _ask(session: Any, sink: Sink, question: str, history: list[Message]) -> str:
+async def _ask(session: Session, sink: Sink, question: str, history: list[Message]) -> str:
     waiting = getattr(sink, "waiting", None)
     if waiting is not None:
         waiting()
     return await session.ask(question, history)
 
 
-async def _interactive(session: Any, sink: Sink, history: list[Message]) -> int:
-    """Ask, answer, repeat, keeping the conversation; an empty line, ``exit`` or end of input stops."""
+async def _interactive(session: Session, sink: Sink, history: list[Message]) -> int:
+    """Ask, answer, repeat, keeping the conversation; ``exit`` or the end of input stops."""
     from ..agent import ToolRoundsExceeded
     from ..errors import BackendError, MassGenError
 
