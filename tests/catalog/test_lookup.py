@@ -148,3 +148,12 @@ def test_provider_ranges(catalog, backend, parameter, low, high):
 )
 def test_provider_parameters_are_declared(catalog, backend, parameters):
     assert parameters <= set(catalog.backends[backend].parameters)
+
+
+def test_every_missing_capability_says_how_to_get_it(catalog):
+    for backend in catalog.backends.values():
+        for flag, support in backend.tool_flags.items():
+            if support in ("unsupported", "not_applicable"):
+                assert backend.hints.get(flag), f"{backend.type}: no hint for {flag}"
+        if backend.capabilities["mcp"] == "none":
+            assert backend.hints.get("mcp_servers"), f"{backend.type}: no hint for mcp_servers"
