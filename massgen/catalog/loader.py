@@ -145,13 +145,17 @@ def load_catalog(
     """Load and check the bundled catalog plus any extra folders; raise CatalogError if a file is broken."""
     files = _source_files(catalog_dirs(extra_dirs, use_env=use_env))
     key = cache.cache_key([path for _, path in files]) if use_cache else None
-    documents = cache.read(key) if key is not None else None
-    if documents is None:
-        from .check import check_files  # ruamel.yaml + jsonschema: only when the cache cannot answer
+    cached = cache.read(key) if key is not None else None
+    if cached is not None:
+        try:
+            return build_catalog(cached)
+        except (TypeError, ValueError, KeyError, AttributeError):
+            pass  # a damaged cache entry under a valid key: check the files again
+    from .check import check_files  # ruamel.yaml + jsonschema: only when the cache cannot answer
 
-        documents, diagnostics = check_files(files)
-        if diagnostics:
-            raise CatalogError(diagnostics)
-        if key is not None:
-            cache.write(key, documents)
+    documents, diagnostics = check_files(files)
+    if diagnostics:
+        raise CatalogError(diagnostics)
+    if key is not None:
+        cache.write(key, documents)
     return build_catalog(documents)

@@ -97,6 +97,16 @@ def test_corrupt_cache_is_ignored_and_rewritten():
     assert json.loads(path.read_text())["documents"]
 
 
+def test_damaged_entry_under_a_valid_key_is_rechecked():
+    load_catalog()
+    (path,) = cache_dir().glob("catalog-*.json")
+    stored = json.loads(path.read_text())
+    stored["documents"] = [["x", 0, "not a mapping"]]
+    path.write_text(json.dumps(stored))
+    assert "claude" in load_catalog().backends
+    assert len(json.loads(path.read_text())["documents"]) > 1
+
+
 @pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere; an unwritable dir cannot be simulated")
 def test_unwritable_cache_dir_falls_back_silently(tmp_path, monkeypatch):
     locked = tmp_path / "locked"
