@@ -45,6 +45,12 @@ class Settings:
         return fallback if default is None else default
 
 
+def silence_timeout(settings: Settings, default: float) -> float:
+    """The config's ``timeout.read``: here, the longest silence accepted from the CLI or the agent."""
+    timeout = settings.get("timeout") or {}
+    return float(timeout.get("read") or default)
+
+
 def api_key(spec: AgentSpec) -> str | None:
     """The config's key, else the first set environment variable the catalog names (may be None)."""
     if spec.api_key:

@@ -4,6 +4,7 @@ in a temporary directory."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,7 @@ import pytest
 from massgen.backend import create_backend
 from massgen.config.spec import AgentSpec
 from massgen.conversation import Message, ToolSpec
-from massgen.errors import AuthenticationError, ConfigError
+from massgen.errors import AuthenticationError, ConfigError, TimeoutError_
 from massgen.events import Event, Finish, TextDelta, ToolCall, ToolResult, Usage
 from tests.protocol_server import Call, ProtocolServer, Reply, Turn, protocol_server  # noqa: F401
 
@@ -251,3 +252,17 @@ def test_group_config_mistakes_are_clear_errors(tmp_path: Path, change: dict[str
     spec = AgentSpec(id="team", backend_type="ag2", protocol="ag2", model=None, cwd=str(tmp_path), backend={"group_config": config})
     with pytest.raises(ConfigError, match=expected):
         create_backend(spec)
+
+
+@pytest.mark.anyio
+async def test_a_silent_provider_is_a_timeout_not_a_hang(protocol_server: ProtocolServer, tmp_path: Path) -> None:
+    def slow(request: Any) -> Turn:
+        time.sleep(3)  # AG2 asks without streaming: hold the whole answer back
+        return Turn(text="too late")
+
+    protocol_server.handler = slow
+    spec = spec_for(coder_config(protocol_server), tmp_path)
+    spec.backend["timeout"] = {"read": 1}
+    backend = create_backend(spec)
+    with pytest.raises(TimeoutError_, match="no reply within 1 s"):
+        await collect(backend, [Message("user", "hi")])

@@ -15,9 +15,9 @@ import pytest
 from massgen.backend import create_backend
 from massgen.config.spec import AgentSpec
 from massgen.conversation import Message, ToolSpec
-from massgen.errors import AuthenticationError
+from massgen.errors import AuthenticationError, TimeoutError_
 from massgen.events import Event, Finish, TextDelta, ToolCall, ToolResult, Usage
-from tests.protocol_server import Call, ProtocolServer, Reply, Request, Turn, protocol_server  # noqa: F401
+from tests.protocol_server import Call, Fault, ProtocolServer, Reply, Request, Turn, protocol_server  # noqa: F401
 
 sdk = pytest.importorskip("claude_agent_sdk", reason="claude-agent-sdk is not installed (pip install 'massgen[claude-code]')")
 
@@ -263,3 +263,42 @@ async def test_no_key_and_no_login_says_how_to_authenticate(protocol_server: Pro
     finally:
         await backend.aclose()
     assert (tmp_path / "new" / "workspace").is_dir()
+
+
+@pytest.mark.anyio
+async def test_a_silent_model_is_a_timeout_not_a_hang(protocol_server: ProtocolServer, tmp_path: Path) -> None:
+    protocol_server.handler = model_turns(Turn(text="never finished", fault=Fault("stall", after=1)))
+    backend = create_backend(spec_for(protocol_server, tmp_path, timeout={"read": 2}))
+    try:
+        with pytest.raises(TimeoutError_, match="sent nothing for 2 s"):
+            await collect(backend, [Message("user", "hi")])
+    finally:
+        await backend.aclose()
+
+
+def processes_in(directory: Path) -> list[int]:
+    """Ids of the live processes whose working directory is ``directory`` (Linux /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and Path(entry / "cwd").resolve() == directory.resolve():
+                found.append(int(entry.name))
+        except OSError:  # gone meanwhile, or not ours to inspect
+            continue
+    return found
+
+
+@pytest.mark.anyio
+async def test_closing_in_the_middle_of_a_run_stops_the_cli(protocol_server: ProtocolServer, tmp_path: Path) -> None:
+    if not Path("/proc/self/cwd").exists():
+        pytest.skip("needs Linux /proc to find the CLI process")
+    vote = ToolSpec("vote", "Vote.", {"type": "object", "properties": {"agent_id": {"type": "string"}}})
+    protocol_server.handler = model_turns(Turn(tool_calls=[Call("mcp__massgen_tools__vote", {"agent_id": "agent1"})]))
+    backend = create_backend(spec_for(protocol_server, tmp_path))
+    events = await collect(backend, [Message("user", "vote")], [vote])
+    assert events[-1].reason == "tool_calls"  # the CLI now waits for the vote's result
+    assert processes_in(tmp_path), "the CLI should be running in the agent's cwd"
+    await backend.aclose()
+    with anyio.fail_after(30):
+        while processes_in(tmp_path):
+            await anyio.sleep(0.1)

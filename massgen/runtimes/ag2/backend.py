@@ -29,11 +29,11 @@ from ...config.spec import AgentSpec
 from ...conversation import Message, ToolSpec
 from ...errors import BackendError, ConfigError, StreamError, TimeoutError_, redact
 from ...events import Event, Finish, TextDelta, ToolCall, ToolResult, Usage
-from .._support import Settings, api_key, status_error, transcript_prompt
+from .._support import Settings, api_key, silence_timeout, status_error, transcript_prompt
 from .agents import BuiltAgent, build_agent
 from .group import USER, build_group, run_group
 
-DEFAULT_TIMEOUT = 600.0  # longest wait for one reply of the agent
+DEFAULT_TIMEOUT = 600.0  # longest wait for one reply of the agent, unless the config's timeout.read says otherwise
 CODE_TOOL = "code_execution"
 TEAM_TRANSCRIPT = "Your team of expert agents discussed the request above:\n\n"
 RESPONDER_SYSTEM_MESSAGE = (
@@ -43,12 +43,12 @@ RESPONDER_SYSTEM_MESSAGE = (
 
 
 class AG2Backend:
-    def __init__(self, spec: AgentSpec, autogen: ModuleType, timeout: float = DEFAULT_TIMEOUT) -> None:
+    def __init__(self, spec: AgentSpec, autogen: ModuleType) -> None:
         self.spec = spec
         self._autogen = autogen
-        self._timeout = timeout
-        self._key = api_key(spec)
         settings = Settings(spec)
+        self._timeout = silence_timeout(settings, DEFAULT_TIMEOUT)
+        self._key = api_key(spec)
         agent_config, group_config = settings.get("agent_config"), settings.get("group_config")
         if (agent_config is None) == (group_config is None):
             raise ConfigError("ag2: the backend needs exactly one of agent_config (one agent) or group_config (a group chat)")

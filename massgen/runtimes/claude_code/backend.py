@@ -22,12 +22,13 @@ from ...config.spec import AgentSpec
 from ...conversation import Message, ToolSpec
 from ...errors import AuthenticationError, BackendError
 from ...events import Event, Finish, ReasoningDelta, TextDelta, ToolCall, ToolResult, Usage
-from .._support import api_key, status_error, transcript_prompt
+from .._support import Settings, api_key, silence_timeout, status_error, transcript_prompt
 from .bridge import FunctionBridge
 from .options import FUNCTION_PREFIX, FUNCTION_SERVER, build_options
 from .session import ClaudeSession
 
-# Longest silence accepted from the CLI, and longest wait for the agent loop to answer a function call.
+# Longest silence accepted from the CLI, and longest wait for the agent loop to answer a function call,
+# unless the config's timeout.read says otherwise.
 DEFAULT_TIMEOUT = 600.0
 
 _NEVER_RETRIED = (400, 401, 403, 404, 422)
@@ -35,12 +36,12 @@ _STOP_REASONS = {"end_turn": "stop", "stop_sequence": "stop", "tool_use": "tool_
 
 
 class ClaudeCodeBackend:
-    def __init__(self, spec: AgentSpec, sdk: ModuleType, timeout: float = DEFAULT_TIMEOUT) -> None:
+    def __init__(self, spec: AgentSpec, sdk: ModuleType) -> None:
         self.spec = spec
         self._sdk = sdk
-        self._timeout = timeout
+        self._timeout = silence_timeout(Settings(spec), DEFAULT_TIMEOUT)
         self._session: ClaudeSession | None = None
-        self._bridge = FunctionBridge([], timeout)
+        self._bridge = FunctionBridge([], self._timeout)
         self._history: list[Message] = []
 
     async def stream(self, messages: list[Message], tools: list[ToolSpec]) -> AsyncIterator[Event]:

@@ -12,6 +12,8 @@ from collections import deque
 from types import ModuleType
 from typing import Any
 
+import anyio
+
 from ...errors import BackendError, StreamError, TimeoutError_, redact
 
 _ENDED = object()
@@ -27,6 +29,8 @@ class ClaudeSession:
         self._messages: asyncio.Queue[Any] = asyncio.Queue()
         self._prompts: asyncio.Queue[str] = asyncio.Queue()
         self._prompts.put_nowait(prompt)
+        self._scope = anyio.CancelScope()
+        self._client: Any = None
         self._task = asyncio.create_task(self._run())
         self.alive = True
 
@@ -48,17 +52,25 @@ class ClaudeSession:
         self._prompts.put_nowait(prompt)
 
     async def close(self) -> None:
+        """Stop the CLI, also in the middle of a run (its MCP calls parked, or a stalled request)."""
         self.alive = False
-        self._task.cancel()  # leaving the client's context stops the CLI process
-        await asyncio.wait([self._task], timeout=10)
+        if self._client is not None:  # stop the current turn first: an idle CLI exits at once on stdin EOF
+            with anyio.move_on_after(2):
+                await self._client.interrupt()
+        # An anyio cancellation (not a bare task.cancel()) lets the SDK's shielded shutdown run to the end:
+        # stdin EOF, a grace period, then terminate / kill; the CLI process is never left behind.
+        self._scope.cancel()
+        await asyncio.wait([self._task], timeout=30)
 
     async def _run(self) -> None:
         try:
-            async with self._sdk.ClaudeSDKClient(self._options) as client:
-                while True:
-                    await client.query(await self._prompts.get())
-                    async for message in client.receive_response():
-                        self._messages.put_nowait(message)
+            with self._scope:
+                async with self._sdk.ClaudeSDKClient(self._options) as client:
+                    self._client = client
+                    while True:
+                        await client.query(await self._prompts.get())
+                        async for message in client.receive_response():
+                            self._messages.put_nowait(message)
         except Exception as exc:  # handed to the reader, who turns it into a BackendError
             self._messages.put_nowait(exc)
         finally:
