@@ -31,12 +31,10 @@ class HTTPBackend:
     def build_request(self, messages: list[Message], tools: list[ToolSpec]) -> HTTPRequest:
         return build_request(self.profile, self.spec, messages, tools)
 
-    async def stream(self, messages: list[Message], tools: list[ToolSpec]) -> AsyncIterator[Event]:
+    def stream(self, messages: list[Message], tools: list[ToolSpec]) -> AsyncIterator[Event]:
         request = self.build_request(messages, tools)
         secrets = (self.profile.api_key,) if self.profile.api_key else ()
-        async for event in stream_events(request, self._decoder, self.policy, self._label, secrets):
-            event.agent = self.spec.id
-            yield event
+        return stream_events(request, self._decoder, self.policy, self._label, secrets, self.spec.id)
 
     async def aclose(self) -> None:
         """Nothing to release: connections belong to the process-wide pool."""

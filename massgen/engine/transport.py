@@ -81,14 +81,15 @@ async def stream_events(
     policy: Policy,
     label: str,
     secrets: tuple[str, ...],
+    agent: str | None = None,
 ) -> AsyncIterator[Event]:
-    """POST ``request`` and yield the decoded events; raise a ``BackendError`` subclass on failure."""
+    """POST ``request`` and yield the decoded events (``agent`` set); raise a ``BackendError`` on failure."""
     deadline = time.monotonic() + policy.total
     attempt = 0
     while True:
         handed_on = False
         try:
-            async for event in _attempt(request, new_decoder(), policy, label, secrets, deadline):
+            async for event in _attempt(request, new_decoder(), policy, label, secrets, deadline, agent):
                 handed_on = True
                 yield event
             return
@@ -103,7 +104,8 @@ async def stream_events(
 
 
 async def _attempt(
-    request: HTTPRequest, decoder: Any, policy: Policy, label: str, secrets: tuple[str, ...], deadline: float
+    request: HTTPRequest, decoder: Any, policy: Policy, label: str, secrets: tuple[str, ...], deadline: float,
+    agent: str | None,
 ) -> AsyncIterator[Event]:
     client = shared_client()
     read = min(policy.read, policy.total)
@@ -125,13 +127,16 @@ async def _attempt(
             for name, data in parser.feed(chunk):
                 for event in decoder.feed(name, data):
                     handed_on = True
+                    event.agent = agent
                     yield event
             if time.monotonic() > deadline:
                 raise TimeoutError_(f"{label}: the answer took longer than the total timeout of {policy.total:g} s")
         for name, data in parser.close():
             for event in decoder.feed(name, data):
+                event.agent = agent
                 yield event
         for event in decoder.finish():
+            event.agent = agent
             yield event
     except BackendError as error:  # reported inside the stream: say which request it was
         error.request_id = error.request_id or _request_id(response.headers)

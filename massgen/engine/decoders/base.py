@@ -10,10 +10,13 @@ from ...errors import BackendError, BadRequestError, AuthenticationError, Provid
 from ...events import Event, Finish, ToolCall, Usage
 
 
+_decode = json.JSONDecoder().decode  # json.loads minus its per-call encoding sniffing: this runs per event
+
+
 def load(data: bytes, protocol: str) -> Any:
     try:
-        return json.loads(data)
-    except ValueError:
+        return _decode(data.decode("utf-8"))
+    except ValueError:  # UnicodeDecodeError is one too
         snippet = data[:120].decode("utf-8", "replace")
         raise StreamError(f"{protocol}: malformed event in the stream (not JSON): {snippet!r}") from None
 

@@ -10,7 +10,6 @@ from .base import ended_early, final_events, load, parse_arguments, stream_error
 PROTOCOL = "openai_chat"
 FINISH = {"stop": "stop", "tool_calls": "tool_calls", "function_call": "tool_calls", "length": "length",
           "content_filter": "refusal"}
-REASONING_FIELDS = ("reasoning_content", "reasoning")
 
 
 class ChatDecoder:
@@ -35,10 +34,14 @@ class ChatDecoder:
         usage = chunk.get("usage") or (chunk.get("x_groq") or {}).get("usage")
         if usage:
             self.usage = (usage.get("prompt_tokens") or 0, usage.get("completion_tokens") or 0)
-        # with n > 1 each chunk may carry any choice: follow choice 0 only
-        choice = next((c for c in chunk.get("choices") or () if c.get("index", 0) == 0), None)
-        if choice is None:
+        choices = chunk.get("choices")
+        if not choices:
             return []
+        choice = choices[0]
+        if choice.get("index", 0) != 0:  # with n > 1 a chunk may carry any choice: follow choice 0 only
+            choice = next((c for c in choices if c.get("index", 0) == 0), None)
+            if choice is None:
+                return []
         delta = choice.get("delta") or {}
         events: list[Event] = []
         # a refusal is the model's answer to show (its finish reason says so), not something to drop
@@ -48,13 +51,15 @@ class ChatDecoder:
             events.append(TextDelta(content))
             self.refused = self.refused or bool(delta.get("refusal"))
         # servers in transition send the same text under both names: take the first one present
-        reasoning = next((delta[f] for f in REASONING_FIELDS if delta.get(f)), None)
+        reasoning = delta.get("reasoning_content") or delta.get("reasoning")
         if reasoning:
             events.append(ReasoningDelta(reasoning))
-        for call in delta.get("tool_calls") or ():
-            self._add_fragment(call)
-        for tool in delta.get("executed_tools") or ():  # Groq's server-side tools
-            events.append(BuiltinTool(tool.get("type") or "builtin", {k: v for k, v in tool.items() if k != "type"}))
+        if delta.get("tool_calls"):
+            for call in delta["tool_calls"]:
+                self._add_fragment(call)
+        if delta.get("executed_tools"):  # Groq's server-side tools
+            for tool in delta["executed_tools"]:
+                events.append(BuiltinTool(tool.get("type") or "builtin", {k: v for k, v in tool.items() if k != "type"}))
         if choice.get("finish_reason"):
             self.raw_reason = choice["finish_reason"]
         return events
