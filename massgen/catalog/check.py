@@ -185,8 +185,8 @@ class _CrossCheck:
         for doc in winners:
             kind = file_kind(doc.data)
             own = doc.data[kind_key(kind)]
-            what = "backend type" if kind == "backend" else "preset"
-            names: list[tuple[Path_, str, str]] = [((kind_key(kind),), own, what)]
+            # (where it is written, the name, what it names)
+            names: list[tuple[Path_, str, str]] = [((kind_key(kind),), own, "backend type" if kind == "backend" else "preset")]
             names += [(("aliases", i), alias, f"alias of preset {own!r}")
                       for i, alias in enumerate(doc.data.get("aliases") or [])]
             for path, name, what in names:
