@@ -143,3 +143,10 @@ async def test_api_key_never_in_errors_or_reprs(protocol_server: ProtocolServer)
     for text in (str(caught.value), repr(caught.value), repr(backend), repr(backend.profile), repr(backend.spec),
                  repr(backend.build_request([], []))):
         assert KEY not in text and KEY[3:15] not in text
+
+
+@pytest.mark.anyio
+async def test_total_timeout_bounds_a_slow_stream(protocol_server: ProtocolServer) -> None:
+    protocol_server.script(Turn(text="one two three four five six seven eight nine ten", delay=0.1))
+    with pytest.raises(TimeoutError_, match="total timeout of 0.4 s"):
+        await collect(backend_for(protocol_server, "vllm", timeout={"total": 0.4, "read": 5}))
