@@ -30,7 +30,7 @@ def test_model_name_infers_the_backend(catalog, model, backend):
     assert catalog.infer_backend(model).type == backend
 
 
-@pytest.mark.parametrize("model", ["llama-3.1-70b-versatile", "my-local-model", "", "gpt5"])
+@pytest.mark.parametrize("model", ["llama-3.1-70b-versatile", "my-local-model", "", "gpt5", "gpt-oss-120b"])
 def test_unknown_model_infers_nothing(catalog, model):
     assert catalog.infer_backend(model) is None
 
