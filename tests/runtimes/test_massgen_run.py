@@ -1,0 +1,121 @@
+"""``massgen run --output jsonl`` as a real subprocess with claude_code and ag2 configs, written the way
+MassGen's own example configs write them, against the loopback protocol server."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from ruamel.yaml import YAML
+
+from tests.conftest import REPO
+from tests.protocol_server import Call, ProtocolServer, Request, Reply, Turn, protocol_server  # noqa: F401
+
+KEY = "sk-test-run-0123456789abcdef"
+
+
+def run_massgen(config: dict[str, Any], question: str, tmp_path: Path) -> tuple[int, list[dict[str, Any]], str]:
+    path = tmp_path / "config.yaml"
+    with path.open("w") as handle:
+        YAML().dump(config, handle)
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    env = {**os.environ, "HOME": str(home)}
+    for name in ("ANTHROPIC_API_KEY", "CLAUDE_CODE_API_KEY", "OPENAI_API_KEY"):
+        env.pop(name, None)
+    done = subprocess.run(
+        [sys.executable, "-m", "massgen.cli", "run", "--output", "jsonl", "--config", str(path), question],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    events = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]  # every line is JSON
+    return done.returncode, events, done.stderr
+
+
+def test_claude_code_config(protocol_server: ProtocolServer, tmp_path: Path) -> None:
+    pytest.importorskip("claude_agent_sdk", reason="claude-agent-sdk is not installed")
+    workspace = tmp_path / "claude_code_workspace"
+    turns = [
+        Turn(tool_calls=[Call("Write", {"file_path": str(workspace / "answer.txt"), "content": "42\n"})]),
+        Turn(text="I wrote answer.txt."),
+    ]
+
+    def handle(request: Request) -> Turn | Reply:
+        if request.is_count_tokens:
+            return Reply(body={"input_tokens": 1})
+        return turns.pop(0) if request.wants_stream and request.tool_names() else Turn(text="title")
+
+    protocol_server.handler = handle
+    config = {
+        "agents": [
+            {
+                "id": "claude_code_agent",
+                "backend": {
+                    "type": "claude_code",
+                    "model": "claude-sonnet-4-5",
+                    "cwd": "claude_code_workspace",
+                    "base_url": protocol_server.base_url,
+                    "api_key": KEY,
+                    "permission_mode": "acceptEdits",
+                },
+            }
+        ]
+    }
+    code, events, stderr = run_massgen(config, "Write the answer to answer.txt", tmp_path)
+    assert code == 0, stderr
+    kinds = [e["type"] for e in events]
+    assert "tool_call" in kinds and "tool_result" in kinds
+    call = next(e for e in events if e["type"] == "tool_call")
+    assert call["name"] == "Write" and call["agent"] == "claude_code_agent"
+    assert events[-1] == {"type": "final", "agent": "claude_code_agent", "content": "I wrote answer.txt."}
+    assert (workspace / "answer.txt").read_text() == "42\n"  # relative cwd, created in the run's directory
+    assert KEY not in json.dumps(events) and KEY not in stderr
+
+
+def test_ag2_coder_config(protocol_server: ProtocolServer, tmp_path: Path) -> None:
+    pytest.importorskip("autogen", reason="ag2 is not installed")
+    protocol_server.script(
+        Turn(text="```python\ndef factorial(n):\n    return 1 if n < 2 else n * factorial(n - 1)\nprint(factorial(8))\n```"),
+        Turn(text="factorial(8) = 40320"),
+    )
+    config = {
+        "agents": [
+            {
+                "id": "ag2_coder",
+                "backend": {
+                    "type": "ag2",
+                    "agent_config": {
+                        "type": "assistant",
+                        "name": "AG2_coder",
+                        "system_message": "You are a helpful coding assistant.",
+                        "llm_config": {"api_type": "openai", "model": "gpt-4o-mini", "base_url": protocol_server.openai_base_url, "api_key": KEY},
+                        "code_execution_config": {"executor": {"type": "LocalCommandLineCodeExecutor", "timeout": 60, "work_dir": "./code_execution_workspace"}},
+                    },
+                },
+            }
+        ]
+    }
+    code, events, stderr = run_massgen(config, "Compute the factorial of 8", tmp_path)
+    assert code == 0, stderr
+    result = next(e for e in events if e["type"] == "tool_result")
+    assert result["name"] == "code_execution" and result["content"].strip() == "40320" and not result["is_error"]
+    assert events[-1] == {"type": "final", "agent": "ag2_coder", "content": "factorial(8) = 40320"}
+    assert (tmp_path / "code_execution_workspace").is_dir()
+    assert "40320" in protocol_server.requests[1].last_user_text()
+
+
+def test_a_config_mistake_is_one_clear_line(tmp_path: Path) -> None:
+    pytest.importorskip("autogen", reason="ag2 is not installed")
+    config = {"agents": [{"id": "a", "backend": {"type": "ag2", "agent_config": {"name": "x", "llm_config": {"model": "m"}, "code_execution_config": {"executor": {"type": "Sandbox"}}}}}]}
+    code, events, stderr = run_massgen(config, "hi", tmp_path)
+    assert code != 0
+    assert "Traceback" not in stderr + json.dumps(events)
+    assert "code executor 'Sandbox' is not supported" in stderr + json.dumps(events)
