@@ -56,9 +56,22 @@ def _span(node: Any) -> Span:
     return (start.line + 1, start.column + 1, end.line + 1, end.column + 1)
 
 
+# Far beyond any real config; they stop "billion laughs" alias bombs and absurd nesting early.
+MAX_VALUES = 50_000
+MAX_DEPTH = 64
+MAX_FLOW_OPENERS = 10_000
+
+
+class _TooLarge(Exception):
+    def __init__(self, message: str, node: Any) -> None:
+        super().__init__(message)
+        self.node = node
+
+
 class _Builder:
     """Builds plain data from the node tree, recording spans by JSON pointer as it goes (the pointer is
-    extended step by step: recomputing it from the path at every node was the warm path's main cost)."""
+    extended step by step: recomputing it from the path at every node was the warm path's main cost).
+    Aliases are expanded, so every value counts towards MAX_VALUES."""
 
     def __init__(self, doc: Document, constructor: Any) -> None:
         from ruamel.yaml.nodes import MappingNode, SequenceNode
@@ -67,21 +80,27 @@ class _Builder:
         self.constructor = constructor
         self.mapping_node, self.sequence_node = MappingNode, SequenceNode
         self.diagnostics: list[Diagnostic] = []
+        self.values = 0
 
-    def build(self, node: Any, ptr: str = "") -> Any:
+    def build(self, node: Any, ptr: str = "", depth: int = 0) -> Any:
+        self.values += 1
+        if self.values > MAX_VALUES:
+            raise _TooLarge(f"the config expands to more than {MAX_VALUES:,} values (aliases of aliases?)", node)
+        if depth > MAX_DEPTH:
+            raise _TooLarge(f"the config nests deeper than {MAX_DEPTH} levels", node)
         self.doc.value_spans.setdefault(ptr, _span(node))
         if isinstance(node, self.mapping_node):
-            return self._mapping(node, ptr)
+            return self._mapping(node, ptr, depth)
         if isinstance(node, self.sequence_node):
-            return [self.build(item, f"{ptr}/{i}") for i, item in enumerate(node.value)]
+            return [self.build(item, f"{ptr}/{i}", depth + 1) for i, item in enumerate(node.value)]
         return self.constructor.construct_object(node, deep=True)
 
-    def _mapping(self, node: Any, ptr: str) -> dict[Any, Any]:
+    def _mapping(self, node: Any, ptr: str, depth: int) -> dict[Any, Any]:
         result: dict[Any, Any] = {}
         seen: dict[Any, Span] = {}
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
-                merged = self.build(value_node, ptr)
+                merged = self.build(value_node, ptr, depth + 1)
                 sources = merged if isinstance(merged, list) else [merged]
                 for source in sources:
                     if isinstance(source, dict):
@@ -106,7 +125,7 @@ class _Builder:
                 )
             seen[key] = key_span
             self.doc.key_spans.setdefault(child_ptr, key_span)
-            result[key] = self.build(value_node, child_ptr)
+            result[key] = self.build(value_node, child_ptr, depth + 1)
         return result
 
 
@@ -143,10 +162,15 @@ def load_document(content: str | bytes, filename: str) -> tuple[Document | None,
         except UnicodeDecodeError as exc:
             return None, problem("not-yaml", f"the file is not UTF-8 text ({exc.reason} at byte {exc.start})")
     lines = content.splitlines()
-    yaml = YAML(typ="safe")
+    # The C composer recurses on the C stack and crashes on tens of thousands of nested brackets; the
+    # pure-Python one stops at the recursion limit with an exception we can report.
+    yaml = YAML(typ="safe", pure=content.count("[") + content.count("{") > MAX_FLOW_OPENERS)
     yaml.Resolver = _yaml12_resolver()
+    too_large_hint = "a MassGen config is a few levels deep; check for runaway nesting or anchors"
     try:
         node = yaml.compose(content)
+    except RecursionError:
+        return None, problem("yaml-too-large", "the config nests too deeply to be read", hint=too_large_hint)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -162,6 +186,9 @@ def load_document(content: str | bytes, filename: str) -> tuple[Document | None,
     builder = _Builder(doc, yaml.constructor)
     try:
         doc.data = builder.build(node)
+    except _TooLarge as exc:
+        line, column, _, _ = _span(exc.node)
+        return None, problem("yaml-too-large", str(exc), line, column, too_large_hint)
     except (MarkedYAMLError, YAMLError, ValueError) as exc:
         mark = getattr(exc, "problem_mark", None)
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)

@@ -42,8 +42,8 @@ def codes_in_source() -> set[str]:
     return codes
 
 
-# Codes exercised by tests/config/test_document.py rather than by a file here (binary and unreadable input).
-OTHER_TESTS = {"not-yaml", "unreadable-file"}
+# Codes exercised by tests/config/test_document.py rather than by a file here (binary, unreadable, huge input).
+OTHER_TESTS = {"not-yaml", "unreadable-file", "yaml-too-large"}
 
 
 def test_every_code_is_exercised() -> None:

@@ -68,3 +68,29 @@ def test_all_problems_in_one_pass() -> None:
     assert [(d.line, d.code) for d in result.diagnostics] == [
         (3, "unknown-key"), (5, "invalid-type"), (7, "unknown-backend-type"),
     ]
+
+
+def test_alias_bomb_is_stopped_quickly() -> None:
+    """"Billion laughs": nine aliases of nine aliases ... would expand to 43 million values."""
+    rows = ["a: &a [x, x, x, x, x, x, x, x, x]"]
+    for level in range(1, 8):
+        name, previous = chr(97 + level), chr(96 + level)
+        rows.append(f"{name}: &{name} [" + ", ".join([f"*{previous}"] * 9) + "]")
+    result = compile_text("\n".join(rows), "laughs.yaml")
+    assert codes(result) == ["yaml-too-large"]
+    assert "50,000 values" in result.diagnostics[0].message
+
+
+@pytest.mark.parametrize("depth", [100, 20_000, 200_000])
+def test_deep_nesting_is_reported_not_crashed(depth: int) -> None:
+    # 200,000 nested brackets overflow the C composer's stack: the compiler must not go that way.
+    result = compile_text("agents: " + "[" * depth + "]" * depth, "deep.yaml")
+    assert codes(result) == ["yaml-too-large"]
+
+
+def test_aliases_within_limits_are_expanded() -> None:
+    text = ("base: &claude {type: claude, model: claude-haiku-4-5}\n"
+            "agents:\n  - id: a\n    backend: *claude\n  - id: b\n    backend: {<<: *claude, temperature: 0.2}\n")
+    result = compile_text(text, "aliases.yaml")
+    assert [(d.severity.value, d.code) for d in result.diagnostics] == [("warning", "unknown-key")]  # `base`
+    assert [a.params for a in result.spec.agents] == [{}, {"temperature": 0.2}]
