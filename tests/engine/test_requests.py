@@ -146,3 +146,30 @@ async def test_tool_results_and_provider_state_replayed(protocol_server: Protoco
     assert TOOL_LOOP[type_](request.body), json.dumps(request.body, indent=1)[:3000]
     assert request.tool_results() and "5" in request.tool_results()[0]
     assert request.system_text() == "You are agent_a"
+
+
+def _http_types() -> list[str]:
+    from massgen.catalog import load_catalog
+
+    catalog = load_catalog()
+    backends = [name for name, b in catalog.backends.items() if b.protocol in ("openai_chat", "openai_responses",
+                                                                            "anthropic_messages", "gemini")]
+    return backends + sorted(catalog.providers)
+
+
+@pytest.mark.parametrize("type_", _http_types())
+def test_every_http_backend_and_preset_renders_a_request(type_: str) -> None:
+    """Each backend type and preset of the catalog, at its own base URL, with its own key header."""
+    from massgen.catalog import load_catalog
+
+    catalog = load_catalog()
+    backend, preset = catalog.resolve_type(type_)
+    models = (preset.models if preset else backend.models) or ["some-model"]
+    settings = {"type": type_, "model": models[0], "api_key": KEY}
+    if backend.base_url_required and not (preset and preset.base_url):
+        settings["base_url"] = "https://example-resource.openai.azure.com/"
+    request = create(agent_spec(settings)).build_request([Message("user", "hi")], [ADD])
+    base = (preset.base_url if preset else None) or backend.base_url or settings["base_url"]
+    assert request.url.startswith(base.rstrip("/")) and request.method == "POST"
+    assert KEY in " ".join(request.headers.values())
+    assert json.loads(request.content) == request.body
