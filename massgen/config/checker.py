@@ -39,6 +39,8 @@ class Issue:
 
 def closest(word: str, choices: Any) -> str | None:
     """The closest of ``choices`` to ``word`` (click-style "did you mean"), or None."""
+    if len(word) > 100:  # no key is that long, and difflib is quadratic
+        return None
     matches = get_close_matches(word, [str(c) for c in choices], n=1, cutoff=0.6)
     return matches[0] if matches else None
 
