@@ -9,8 +9,21 @@ from typing import Any
 from rich.console import Console
 from rich.text import Text
 
-from ..events import BuiltinTool, Error, Event, Final, Notice, ReasoningDelta, TextDelta, ToolCall, ToolResult, Usage
+from ..events import (
+    BuiltinTool,
+    Error,
+    Event,
+    Final,
+    Notice,
+    ReasoningDelta,
+    TextDelta,
+    ToolCall,
+    ToolResult,
+    Usage,
+)
 from .summary import UsageTotals, one_line
+
+_STYLES = {"text": "", "reasoning": "dim italic"}
 
 
 class RichDisplay:
@@ -20,6 +33,7 @@ class RichDisplay:
         self._waiting = waiting
         self._status: Any = None
         self._at_line_start = True
+        self._streaming: str | None = None  # "text" or "reasoning" while a stream is being written
 
     def waiting(self) -> None:
         """A question went out: spin until the first token comes back."""
@@ -28,9 +42,9 @@ class RichDisplay:
     def __call__(self, event: Event) -> None:
         self._stop_spinner()
         if isinstance(event, TextDelta):
-            self._write(event.text)
+            self._write(event.text, "text")
         elif isinstance(event, ReasoningDelta):
-            self._write(event.text, style="dim italic")
+            self._write(event.text, "reasoning")
         elif isinstance(event, ToolCall):
             args = one_line(json.dumps(event.arguments, ensure_ascii=False))
             self._line(Text.assemble(("⚙ ", "cyan"), (event.name, "bold cyan"), (f" {args}", "cyan")))
@@ -59,12 +73,16 @@ class RichDisplay:
             self._status.stop()
             self._status = None
 
-    def _write(self, text: str, style: str | None = None) -> None:
-        self.console.print(Text(text, style=style or ""), end="", soft_wrap=True)
+    def _write(self, text: str, kind: str) -> None:
+        if kind != self._streaming:  # reasoning and answer each start on their own line
+            self._end_line()
+            self._streaming = kind
+        self.console.print(Text(text, style=_STYLES[kind]), end="", soft_wrap=True)
         self._at_line_start = text.endswith("\n")
 
     def _line(self, text: Text) -> None:
         self._end_line()
+        self._streaming = None
         self.console.print(text, soft_wrap=True)
 
     def _end_line(self) -> None:

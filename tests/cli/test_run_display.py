@@ -32,12 +32,21 @@ def test_rich_display_streams_text_and_shows_tools_compactly() -> None:
         display(event)
     display.close()
     lines = out.getvalue().splitlines()
-    assert "thinking it over" in lines[0]
+    assert lines[0] == "thinking it over"
     assert lines[1].startswith("⚙ mcp__demo__add") and '{"a": 1, "b": 2}' in lines[1]
     assert lines[2] == "  ↳ 3 and a second line"  # one line per result
     assert lines[3] == "  ↳ the server process exited"
     assert lines[4] == "The sum is 3."
     assert lines[5] == "usage: 15 input tokens, 6 output tokens"
+
+
+def test_reasoning_and_answer_start_on_their_own_lines() -> None:
+    out = io.StringIO()
+    display = RichDisplay(Console(file=out, width=100, color_system=None))
+    for event in (ReasoningDelta("let me "), ReasoningDelta("think"), TextDelta("The "), TextDelta("answer.")):
+        display(event)
+    display.close()
+    assert out.getvalue().splitlines() == ["let me think", "The answer."]
 
 
 def test_rich_display_shows_an_error() -> None:
