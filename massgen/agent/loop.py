@@ -7,7 +7,7 @@ when a tool ends the turn (the orchestrator's ``vote``), or with ``ToolRoundsExc
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..conversation import Message
@@ -34,14 +34,14 @@ class ToolRoundsExceeded(MassGenError):
 class AgentResult:
     """``answer`` is the last assistant text; ``messages`` the whole history including this run's turns.
 
-    ``ended_by`` is the tool call whose outcome ended the turn, if one did.
+    ``ended_by`` is the tool call whose outcome ended the turn, if one did; ``rounds`` counts the rounds of
+    tool calls that were executed.
     """
 
     answer: str
     messages: list[Message]
     ended_by: ToolCall | None = None
     rounds: int = 0
-    tool_calls: list[ToolCall] = field(default_factory=list)
 
 
 async def stream_turn(
@@ -84,7 +84,6 @@ async def run_agent(
         if result.rounds >= max_rounds:
             raise ToolRoundsExceeded(max_rounds)
         result.rounds += 1
-        result.tool_calls.extend(reply.tool_calls)
         outcomes = await toolset.run_all(reply.tool_calls)
         for call, outcome in zip(reply.tool_calls, outcomes, strict=True):
             sink(ToolResult(call.id, call.name, outcome.content, outcome.is_error, agent=agent))
