@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from difflib import get_close_matches
 from typing import Any
 
 from ..diagnostics import Severity
@@ -41,6 +40,8 @@ def closest(word: str, choices: Any) -> str | None:
     """The closest of ``choices`` to ``word`` (click-style "did you mean"), or None."""
     if len(word) > 100:  # no key is that long, and difflib is quadratic
         return None
+    from difflib import get_close_matches  # only needed when something is wrong
+
     matches = get_close_matches(word, [str(c) for c in choices], n=1, cutoff=0.6)
     return matches[0] if matches else None
 
