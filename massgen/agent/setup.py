@@ -40,4 +40,4 @@ async def open_toolset(spec: AgentSpec, stack: AsyncExitStack, sink: EventSink |
         for name, reason in manager.failures.items():
             if sink is not None:
                 sink(Notice("mcp_server_unavailable", f"MCP server {name!r} is not available: {reason}", agent=spec.id))
-    return toolset.add(*builtins)
+    return toolset.merged(builtins)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..agent.toolset import Tool
+from ..agent.toolset import Tool, Toolset
 from ..errors import MassGenError
 from ..mcp.filtering import ToolFilter
 from .command_line import (
@@ -39,16 +39,16 @@ __all__ = [
 
 async def builtin_tools(
     backend: dict[str, Any], cwd: str | None, tool_filter: ToolFilter, *, skip_servers: set[str]
-) -> list[Tool]:
+) -> Toolset:
     """The built-in tools a backend mapping asks for, filtered like MCP tools of their server names.
 
     File tools come with a ``cwd`` (MassGen's workspace); the command line with
     ``enable_mcp_command_line``. A server name the user already configured (``skip_servers``) wins.
     """
     guard = PathGuard(_workspace(cwd), context_roots(backend.get("context_paths")))
-    tools: list[Tool] = []
+    tools: list[tuple[str, str, Tool]] = []
     if cwd and FILESYSTEM not in skip_servers:
-        tools += [tool for name, tool in file_tools(guard) if tool_filter.permits(FILESYSTEM, name)]
+        tools += [(FILESYSTEM, name, tool) for name, tool in file_tools(guard)]
     if backend.get("enable_mcp_command_line") and COMMAND_LINE not in skip_servers:
         docker = None
         mode = backend.get("command_line_execution_mode") or "local"
@@ -73,9 +73,14 @@ async def builtin_tools(
             timeout=float(backend.get("command_line_timeout") or DEFAULT_TIMEOUT),
             docker=docker,
         )
-        if tool_filter.permits(COMMAND_LINE, EXECUTE_COMMAND):
-            tools.append(line.tool())
-    return tools
+        tools.append((COMMAND_LINE, EXECUTE_COMMAND, line.tool()))
+    toolset = Toolset()
+    for server, name, tool in tools:
+        if tool_filter.permits(server, name):
+            toolset.add(tool)
+        else:
+            toolset.refuse(tool.name, "filtered out by allowed_tools/disallowed_tools")
+    return toolset
 
 
 class UnsupportedMode(MassGenError):

@@ -55,8 +55,7 @@ def test_context_paths_extend_the_sandbox_with_their_permission(workspace: Path,
 
 
 async def toolset_for(backend: dict, cwd: Path | None, tool_filter: ToolFilter | None = None) -> Toolset:
-    tools = await builtin_tools(backend, str(cwd) if cwd else None, tool_filter or ToolFilter(), skip_servers=set())
-    return Toolset().add(*tools)
+    return await builtin_tools(backend, str(cwd) if cwd else None, tool_filter or ToolFilter(), skip_servers=set())
 
 
 async def test_file_tools_work_inside_and_refuse_outside(workspace: Path) -> None:
@@ -79,6 +78,8 @@ async def test_file_tools_work_inside_and_refuse_outside(workspace: Path) -> Non
 async def test_file_tools_follow_the_filters(workspace: Path) -> None:
     tools = await toolset_for({}, workspace, ToolFilter.for_server(None, ["write_file", "mcp__filesystem__create_directory"]))
     assert {s.name for s in tools.specs()} == {"mcp__filesystem__read_file", "mcp__filesystem__list_directory"}
+    refused = await tools.run(ToolCall("w", "mcp__filesystem__write_file", {"path": "x", "content": "no"}))
+    assert refused.is_error and "filtered out" in refused.content and not (workspace / "x").exists()
     assert (await toolset_for({}, None)).specs() == []  # no cwd, no file tools
 
 
