@@ -90,7 +90,7 @@ async def test_native_tools_write_a_file_and_a_disallowed_command_is_refused(pro
         Turn(tool_calls=[Call("Bash", {"command": "rm hello.txt", "description": "clean up"})]),
         Turn(text="The file is written.", usage=(40, 6)),
     )
-    backend = create_backend(spec_for(protocol_server, cwd, system_message="You are agent COder-7."))
+    backend = create_backend(spec_for(protocol_server, cwd, system_message="You are agent COder-7.", append_system_prompt="Append-Marker-9"))
     try:
         events = await collect(backend, [Message("user", "Write hello.txt please")])
     finally:
@@ -115,7 +115,9 @@ async def test_native_tools_write_a_file_and_a_disallowed_command_is_refused(pro
     first = requests[0]
     assert first.headers.get("x-api-key") == KEY
     assert first.model == "claude-sonnet-4-5"
-    assert "You are agent COder-7." in first.system_text()
+    system = first.system_text()
+    assert "You are agent COder-7." in system and "Append-Marker-9" in system
+    assert "You are Claude Code" in system  # appended to Claude Code's own prompt, which stays
     assert {"Write", "Bash", "Read"} <= set(first.tool_names())
     assert first.body["thinking"]["budget_tokens"] == 8000  # catalog default of max_thinking_tokens
     assert "hello from the model" not in requests[2].tool_results()[-1]  # the refusal, not a file listing
@@ -302,3 +304,38 @@ async def test_closing_in_the_middle_of_a_run_stops_the_cli(protocol_server: Pro
     with anyio.fail_after(30):
         while processes_in(tmp_path):
             await anyio.sleep(0.1)
+
+
+@pytest.mark.anyio
+async def test_max_turns_stops_the_tool_loop(protocol_server: ProtocolServer, tmp_path: Path) -> None:
+    protocol_server.handler = model_turns(
+        Turn(tool_calls=[Call("Read", {"file_path": str(tmp_path / "missing.txt")})]),
+        Turn(tool_calls=[Call("Read", {"file_path": str(tmp_path / "missing.txt")})]),
+        Turn(text="unreachable"),
+    )
+    backend = create_backend(spec_for(protocol_server, tmp_path, max_turns=1))
+    try:
+        events = await collect(backend, [Message("user", "read it")])
+    finally:
+        await backend.aclose()
+    assert events[-1].reason == "length"
+    assert len(streamed(protocol_server)) == 1
+
+
+@pytest.mark.anyio
+async def test_a_turn_left_unfinished_is_not_continued(protocol_server: ProtocolServer, tmp_path: Path) -> None:
+    """The orchestrator may stop reading an agent mid-turn (a new answer arrived) and ask again."""
+    protocol_server.handler = model_turns(Turn(text="stale words arriving slowly", delay=0.3), Turn(text="fresh answer"))
+    backend = create_backend(spec_for(protocol_server, tmp_path))
+    history = [Message("user", "question")]
+    try:
+        with anyio.fail_after(RUN_TIMEOUT):
+            async for event in backend.stream(history, []):
+                if isinstance(event, TextDelta):
+                    break  # stop reading in the middle of the turn
+        events = await collect(backend, [*history, Message("user", "new information: reconsider")])
+    finally:
+        await backend.aclose()
+    assert events[-1].message.content == "fresh answer"
+    assert "stale" not in "".join(e.text for e in events if isinstance(e, TextDelta))
+    assert "new information: reconsider" in streamed(protocol_server)[-1].raw.decode()

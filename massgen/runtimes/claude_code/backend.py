@@ -22,6 +22,7 @@ from ...config.spec import AgentSpec
 from ...conversation import Message, ToolSpec
 from ...errors import AuthenticationError, BackendError
 from ...events import Event, Finish, ReasoningDelta, TextDelta, ToolCall, ToolResult, Usage
+from ...mcp.config import parse_servers
 from .._support import Settings, api_key, silence_timeout, status_error, transcript_prompt
 from .bridge import FunctionBridge
 from .options import FUNCTION_PREFIX, FUNCTION_SERVER, build_options
@@ -43,17 +44,20 @@ class ClaudeCodeBackend:
         self._session: ClaudeSession | None = None
         self._bridge = FunctionBridge([], self._timeout)
         self._history: list[Message] = []
+        self._mid_turn = False  # a turn was left before its Finish (the caller stopped reading)
 
     async def stream(self, messages: list[Message], tools: list[ToolSpec]) -> AsyncIterator[Event]:
         await self._prepare(messages, tools)
         self._history = list(messages)
         turn = _Turn(self._bridge, self._login_hint())
+        self._mid_turn = True
         try:
             while True:
                 message = await self._session.next_message()  # type: ignore[union-attr]
                 for event in turn.read(message):
                     if isinstance(event, Finish):
                         self._history.append(event.message)
+                        self._mid_turn = False
                     yield event
                     if isinstance(event, Finish):
                         return
@@ -69,8 +73,9 @@ class ClaudeCodeBackend:
         return f"set {names} or api_key in the config, or log in once with `claude login`" if names else "log in with `claude login`"
 
     async def _prepare(self, messages: list[Message], tools: list[ToolSpec]) -> None:
-        """Continue the live session when ``messages`` extends it, else start a fresh one."""
-        added = self._appended(messages)
+        """Continue the live session when ``messages`` extends it with the same tools, else start afresh."""
+        tools = self._offered(tools)
+        added = self._appended(messages) if [t.name for t in tools] == [t.name for t in self._bridge.tools] else []
         open_calls = self._bridge.open_calls()
         if added and open_calls and all(m.role == "tool" for m in added) and {m.tool_call_id for m in added} == open_calls:
             self._bridge.deliver({m.tool_call_id: (m.content, m.is_error) for m in added if m.tool_call_id})
@@ -81,7 +86,7 @@ class ClaudeCodeBackend:
 
     def _appended(self, messages: list[Message]) -> list[Message]:
         known = len(self._history)
-        if self._session is None or not self._session.alive or len(messages) <= known or messages[:known] != self._history:
+        if self._session is None or not self._session.alive or self._mid_turn or len(messages) <= known or messages[:known] != self._history:
             return []
         return messages[known:]
 
@@ -91,15 +96,17 @@ class ClaudeCodeBackend:
             Path(self.spec.cwd).mkdir(parents=True, exist_ok=True)  # MassGen creates the agent's workspace
         system = [m.content for m in messages if m.role == "system" and m.content]
         options = build_options(self.spec, system)
-        # The CLI runs the config's MCP servers itself (native tool events, its own filters); the agent
-        # loop may offer the same servers' tools as function tools, which would duplicate them.
-        native = tuple(f"mcp__{name}__" for name in options["mcp_servers"])
-        tools = [tool for tool in tools if not tool.name.startswith(native)]
         self._bridge = FunctionBridge(tools, self._timeout)
         if tools:
             options["mcp_servers"][FUNCTION_SERVER] = self._bridge.server_config(self._sdk)
         secrets = tuple(s for s in (api_key(self.spec),) if s)
         self._session = ClaudeSession(self._sdk, options, transcript_prompt(messages), self._timeout, secrets)
+
+    def _offered(self, tools: list[ToolSpec]) -> list[ToolSpec]:
+        """The function tools to bridge. The CLI runs the config's MCP servers itself (native tool events,
+        its own filters); the agent loop may offer the same servers' tools too, which would duplicate them."""
+        native = tuple(f"mcp__{server.name}__" for server in parse_servers(self.spec.mcp_servers))
+        return [tool for tool in tools if not tool.name.startswith(native)]
 
     async def _end_session(self) -> None:
         self._bridge.close()
