@@ -104,6 +104,7 @@ class _Compiler:
             ))
 
     def run(self) -> RunSpec | None:
+        """Check everything; build the RunSpec only from a config without errors (it trusts the data)."""
         data = self.document.data
         if not isinstance(data, dict):
             self.report([Issue((), "root-not-mapping", f"the config must be a mapping of keys, not {describe(data)}",
@@ -111,28 +112,27 @@ class _Compiler:
             return None
         self.report(self.checker.check(data, base_schema(), ()))
         self.report(root_rules(data))
-        agents = []
-        for index, (path, agent) in enumerate(agent_entries(data)):
-            if isinstance(agent, dict) and isinstance(agent.get("backend"), dict):
-                agents.append(self.agent(agent, path, index))
+        checked = [(self.check_agent(agent, path), agent, path, index)
+                   for index, (path, agent) in enumerate(agent_entries(data))
+                   if isinstance(agent, dict) and isinstance(agent.get("backend"), dict)]
+        if any(d.is_error for d in self.diagnostics):
+            return None
         return RunSpec(
-            agents=[a for a in agents if a is not None],
+            agents=[build_agent_spec(ctx, agent, _default_id(path, index), self.catalog)
+                    for ctx, agent, path, index in checked if ctx is not None],
             orchestrator=_mapping(data.get("orchestrator")),
             timeout_settings=_mapping(data.get("timeout_settings")),
             ui=_mapping(data.get("ui")),
             source=self.document.filename,
         )
 
-    def agent(self, agent: dict[str, Any], path: Path, index: int) -> AgentSpec | None:
-        backend_path = (*path, "backend")
-        ctx = self.resolve(agent["backend"], backend_path)
-        if ctx is None:
-            return None
-        self.check_keys(ctx)
-        for rule in BACKEND_RULES:
-            self.report(rule(ctx))
-        default_id = "agent" if path == ("agent",) else f"agent{index + 1}"
-        return build_agent_spec(ctx, agent, default_id, self.catalog)
+    def check_agent(self, agent: dict[str, Any], path: Path) -> BackendContext | None:
+        ctx = self.resolve(agent["backend"], (*path, "backend"))
+        if ctx is not None:
+            self.check_keys(ctx)
+            for rule in BACKEND_RULES:
+                self.report(rule(ctx))
+        return ctx
 
     def resolve(self, backend: dict[str, Any], path: Path) -> BackendContext | None:
         """Which backend (and preset) this mapping means; reports why when it cannot be told."""
@@ -227,6 +227,10 @@ def build_agent_spec(ctx: BackendContext, agent: dict[str, Any], default_id: str
         cwd=backend.get("cwd"),
         backend=dict(backend),
     )
+
+
+def _default_id(path: Path, index: int) -> str:
+    return "agent" if path == ("agent",) else f"agent{index + 1}"
 
 
 def _mapping(value: Any) -> dict[str, Any]:

@@ -88,6 +88,43 @@ def test_mutated_examples_never_raise(text: str) -> None:
     assert_well_formed(compile_text(text, "mutated.yaml"), "mutated.yaml")
 
 
+def _paths(value, path=()):
+    yield path
+    children = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, child in children:
+        yield from _paths(child, (*path, key))
+
+
+@st.composite
+def mutated_data(draw) -> dict:
+    """An example's data with one value replaced by anything, or one key removed or renamed."""
+    from ruamel.yaml import YAML
+
+    data = YAML(typ="safe").load(draw(st.sampled_from(EXAMPLES)).read_text())
+    for _ in range(draw(st.integers(1, 3))):
+        paths = [p for p in _paths(data) if p]
+        if not paths:
+            break
+        path = draw(st.sampled_from(paths))
+        parent = data
+        for key in path[:-1]:
+            parent = parent[key]
+        action = draw(st.sampled_from(["replace", "delete", "rename"]))
+        if action == "replace" or isinstance(parent, list):
+            parent[path[-1]] = draw(json_like)
+        elif action == "delete":
+            del parent[path[-1]]
+        else:
+            parent[path[-1] + draw(st.sampled_from(["_", "s", "x"]))] = parent.pop(path[-1])
+    return data
+
+
+@SETTINGS
+@given(mutated_data())
+def test_mutated_example_data_never_raises(data: dict) -> None:
+    assert_well_formed(compile_mapping(data, "mutated"), "mutated")
+
+
 # --- 2. the emitted schema and the compiler agree ---------------------------------------------------
 
 CATALOG = default_catalog()
