@@ -266,3 +266,12 @@ async def test_a_silent_provider_is_a_timeout_not_a_hang(protocol_server: Protoc
     backend = create_backend(spec)
     with pytest.raises(TimeoutError_, match="no reply within 1 s"):
         await collect(backend, [Message("user", "hi")])
+
+
+@pytest.mark.anyio
+async def test_a_failing_group_chat_is_a_clear_error(protocol_server: ProtocolServer, tmp_path: Path) -> None:
+    protocol_server.handler = lambda request: Reply.error(401, "Incorrect API key provided")
+    backend = create_backend(team_spec(protocol_server, tmp_path, "round_robin"))
+    with pytest.raises(AuthenticationError) as caught:
+        await collect(backend, [Message("user", "hi")])
+    assert KEY not in str(caught.value)

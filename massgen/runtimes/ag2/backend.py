@@ -27,7 +27,7 @@ from typing import Any
 
 from ...config.spec import AgentSpec
 from ...conversation import Message, ToolSpec
-from ...errors import BackendError, ConfigError, StreamError, TimeoutError_, redact
+from ...errors import BackendError, ConfigError, MassGenError, StreamError, TimeoutError_, redact
 from ...events import Event, Finish, TextDelta, ToolCall, ToolResult, Usage
 from .._support import Settings, api_key, silence_timeout, status_error, transcript_prompt
 from .agents import BuiltAgent, build_agent
@@ -84,11 +84,16 @@ class AG2Backend:
         user = group.user.agent
         user.update_system_message(self._user_system)
         prompt = transcript_prompt(messages)
-        async for speaker, content in run_group(self._autogen, group, prompt, self._timeout):
-            if speaker == USER and content == prompt:
-                continue  # the opening message is the question itself
-            lines.append(f"[{speaker}] {content}")
-            yield TextDelta(f"[{speaker}] {content}\n\n")
+        try:
+            async for speaker, content in run_group(self._autogen, group, prompt, self._timeout):
+                if speaker == USER and content == prompt:
+                    continue  # the opening message is the question itself
+                lines.append(f"[{speaker}] {content}")
+                yield TextDelta(f"[{speaker}] {content}\n\n")
+        except MassGenError:
+            raise
+        except Exception as exc:  # AG2 and the provider SDK raise their own types: say what went wrong
+            raise _provider_error(exc, self._key) from None
         for event in self._usage():
             yield event
         user.update_system_message(RESPONDER_SYSTEM_MESSAGE)
@@ -137,7 +142,7 @@ class AG2Backend:
             return await asyncio.wait_for(self._responder.agent.a_generate_reply(messages=messages), self._timeout)
         except asyncio.TimeoutError:
             raise TimeoutError_(f"the AG2 agent gave no reply within {self._timeout:g} s") from None
-        except BackendError:
+        except MassGenError:
             raise
         except Exception as exc:  # AG2 and the provider SDK raise their own types: say what went wrong
             raise _provider_error(exc, self._key) from None
