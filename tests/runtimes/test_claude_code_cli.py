@@ -16,7 +16,7 @@ from massgen.backend import create_backend
 from massgen.config.spec import AgentSpec
 from massgen.conversation import Message, ToolSpec
 from massgen.errors import AuthenticationError, TimeoutError_
-from massgen.events import Event, Finish, TextDelta, ToolCall, ToolResult, Usage
+from massgen.events import Event, Finish, ReasoningDelta, TextDelta, ToolCall, ToolResult, Usage
 from tests.protocol_server import Call, Fault, ProtocolServer, Reply, Request, Turn, protocol_server  # noqa: F401
 
 sdk = pytest.importorskip("claude_agent_sdk", reason="claude-agent-sdk is not installed (pip install 'massgen[claude-code]')")
@@ -126,7 +126,7 @@ async def test_native_tools_write_a_file_and_a_disallowed_command_is_refused(pro
 
 @pytest.mark.anyio
 async def test_allowed_tools_limit_the_native_set_and_system_prompt_replaces_the_default(protocol_server: ProtocolServer, tmp_path: Path) -> None:
-    protocol_server.handler = model_turns(Turn(text="Read-only here."))
+    protocol_server.handler = model_turns(Turn(reasoning="Weighing the files first.", text="Read-only here."))
     backend = create_backend(
         spec_for(protocol_server, tmp_path, allowed_tools=["Read", "Grep"], system_prompt="Only read. Marker-42.", max_thinking_tokens=2048)
     )
@@ -135,6 +135,7 @@ async def test_allowed_tools_limit_the_native_set_and_system_prompt_replaces_the
     finally:
         await backend.aclose()
     assert events[-1].message.content == "Read-only here."
+    assert "".join(e.text for e in events if isinstance(e, ReasoningDelta)) == "Weighing the files first."
     request = streamed(protocol_server)[0]
     assert set(request.tool_names()) == {"Read", "Grep"}
     system = request.system_text()
