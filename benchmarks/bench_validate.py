@@ -68,7 +68,8 @@ def main() -> None:
     typical, real_world = warm(examples, args.seconds), warm(corpus, args.seconds)
     print(f"cold, median of {args.runs} processes:")
     print(f"  python -c pass                        {bare:7.1f} ms")
-    print(f"  massgen validate three_agents.yaml    {ours:7.1f} ms   (target <= 150 ms; {ours - bare:.1f} ms over bare)")
+    print(f"  massgen validate three_agents.yaml    {ours:7.1f} ms   "
+          f"(target <= 150 ms; {ours - bare:.1f} ms over bare)")
     print("warm, in-process, configs validated per second:")
     print(f"  examples/ ({len(examples)} typical configs)         {typical:7.0f}      (target >= 1,000)")
     print(f"  MassGen 0.1.97 corpus ({len(corpus)} configs) {real_world:7.0f}      (long prompts and comments)")

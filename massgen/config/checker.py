@@ -216,7 +216,7 @@ class Checker:
             out.append(Issue(path, "invalid-value", f"`{key_name(path)}` matches more than one allowed form"))
             return
         # Like jsonschema's best_match: the branch whose type fits the value explains the problem best.
-        fitting = [r for b, r in zip(branches, results) if "type" not in b or _fits(value, b["type"])]
+        fitting = [r for b, r in zip(branches, results, strict=True) if "type" not in b or _fits(value, b["type"])]
         if fitting:
             out.extend(min(fitting, key=len))
             return

@@ -59,8 +59,8 @@ def compile_file(path: str | os.PathLike[str], catalog: Catalog | None = None) -
     try:
         content = FilePath(name).read_bytes()
     except OSError as exc:
-        return CompileResult([Diagnostic(file=name, line=1, column=1, severity=Severity.ERROR,
-                                         code="unreadable-file", message=f"cannot read the file: {exc.strerror or exc}")])
+        return CompileResult([Diagnostic(file=name, line=1, column=1, severity=Severity.ERROR, code="unreadable-file",
+                                         message=f"cannot read the file: {exc.strerror or exc}")])
     document, problems = load_document(content, name)
     return _compile(document, problems, catalog)
 

@@ -15,7 +15,8 @@ from ..catalog import TOOL_FLAGS, BackendDef, Catalog
 
 def backend_schema(definition: BackendDef) -> dict[str, Any]:
     properties: dict[str, Any] = {
-        flag: {"type": "boolean", "description": f"Built-in tool ({definition.tool_flags.get(flag, 'unsupported')} here)."}
+        flag: {"type": "boolean",
+               "description": f"Built-in tool ({definition.tool_flags.get(flag, 'unsupported')} here)."}
         for flag in TOOL_FLAGS
     }
     properties.update(copy.deepcopy(definition.parameters))

@@ -54,7 +54,7 @@ def test_corpus_config(path: Path) -> None:
     else:
         assert {d.code for d in errors} == {"unknown-backend-type"}
         assert len(errors) == len(foreign)
-        assert all(f"`{t}`" in d.message for d, t in zip(errors, foreign))
+        assert all(f"`{t}`" in d.message for d, t in zip(errors, foreign, strict=True))
 
 
 def test_corpus_counts() -> None:

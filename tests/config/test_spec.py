@@ -41,7 +41,8 @@ def test_model_infers_the_backend() -> None:
 
 def test_api_key_is_expanded_and_never_in_repr(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MASSGEN_TEST_KEY", "sk-test-secret-value-123")
-    spec = spec_of("agent:\n  id: a\n  backend: {type: claude, model: claude-haiku-4-5, api_key: '${MASSGEN_TEST_KEY}'}\n")
+    spec = spec_of("agent:\n  id: a\n"
+                   "  backend: {type: claude, model: claude-haiku-4-5, api_key: '${MASSGEN_TEST_KEY}'}\n")
     agent = spec.agents[0]
     assert agent.api_key == "sk-test-secret-value-123"
     assert "sk-test-secret" not in repr(agent) and "sk-test-secret" not in repr(spec)
