@@ -92,7 +92,7 @@ async def test_native_tools_write_a_file_and_a_disallowed_command_is_refused(pro
     )
     backend = create_backend(spec_for(protocol_server, cwd, system_message="You are agent COder-7.", append_system_prompt="Append-Marker-9"))
     try:
-        events = await collect(backend, [Message("user", "Write hello.txt please")])
+        events = await collect(backend, [Message("system", "You are agent COder-7."), Message("user", "Write hello.txt please")])
     finally:
         await backend.aclose()
 
@@ -116,7 +116,7 @@ async def test_native_tools_write_a_file_and_a_disallowed_command_is_refused(pro
     assert first.headers.get("x-api-key") == KEY
     assert first.model == "claude-sonnet-4-5"
     system = first.system_text()
-    assert "You are agent COder-7." in system and "Append-Marker-9" in system
+    assert system.count("You are agent COder-7.") == 1 and "Append-Marker-9" in system
     assert "You are Claude Code" in system  # appended to Claude Code's own prompt, which stays
     assert {"Write", "Bash", "Read"} <= set(first.tool_names())
     assert first.body["thinking"]["budget_tokens"] == 8000  # catalog default of max_thinking_tokens

@@ -49,7 +49,8 @@ def build_options(spec: AgentSpec, system_messages: list[str]) -> dict[str, Any]
 
 def _system_prompt(spec: AgentSpec, settings: Settings, system_messages: list[str]) -> str | dict[str, str]:
     """``system_prompt`` replaces Claude Code's own prompt; anything else is appended to it."""
-    extra = [text for text in (spec.system_message, *system_messages) if text]
+    # The agent loop usually repeats the config's system_message as the conversation's system message.
+    extra = [text for text in dict.fromkeys((spec.system_message, *system_messages)) if text]
     custom = settings.get("system_prompt")
     if custom:
         return "\n\n".join([custom, *extra])
