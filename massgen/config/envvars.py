@@ -1,4 +1,8 @@
-"""``${VAR}`` references in config values: finding them and expanding them."""
+"""``${VAR}`` references in config values: finding them and expanding them.
+
+Most name environment variables; ``${cwd}`` is MassGen's own config variable, the backend's ``cwd``,
+substituted throughout the backend mapping when the config is loaded.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from typing import Any
 from .checker import Path
 
 REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+CONFIG_VARIABLES = ("cwd",)
 
 
 def references(value: Any, path: Path) -> Iterator[tuple[Path, str]]:
@@ -23,6 +28,17 @@ def references(value: Any, path: Path) -> Iterator[tuple[Path, str]]:
     elif isinstance(value, list):
         for index, item in enumerate(value):
             yield from references(item, (*path, index))
+
+
+def substitute_config_variables(value: Any, variables: Mapping[str, str]) -> Any:
+    """``value`` with ``${cwd}`` (and any other of ``variables``) replaced, however deep, as MassGen does."""
+    if isinstance(value, str):
+        return REFERENCE.sub(lambda m: variables.get(m.group(1), m.group(0)), value)
+    if isinstance(value, dict):
+        return {k: substitute_config_variables(v, variables) for k, v in value.items()}
+    if isinstance(value, list):
+        return [substitute_config_variables(v, variables) for v in value]
+    return value
 
 
 def expand(text: str, environ: Mapping[str, str] | None = None) -> str | None:

@@ -13,7 +13,7 @@ from typing import Any
 from ..catalog import TOOL_FLAGS, BackendDef, ProviderDef
 from ..diagnostics import Severity
 from .checker import Issue, Path
-from .envvars import references
+from .envvars import CONFIG_VARIABLES, references
 
 WARNING, INFO = Severity.WARNING, Severity.INFO
 HTTP_TRANSPORTS = ("streamable-http", "sse", "http")
@@ -186,7 +186,12 @@ def _filter_conflicts(mapping: dict[str, Any], path: Path) -> Iterator[Issue]:
 
 def env_reference_rule(ctx: BackendContext) -> Iterator[Issue]:
     for path, name in references(ctx.backend, ctx.path):
-        if name not in os.environ:
+        if name in CONFIG_VARIABLES:
+            if name not in ctx.backend:
+                yield Issue(path, "unset-config-variable",
+                            f"`${{{name}}}` stands for this backend's `{name}`, which is not set",
+                            hint=f"add `{name}:` to the backend", severity=WARNING)
+        elif name not in os.environ:
             yield Issue(path, "unset-env-var", f"environment variable {name} is not set",
                         hint=f"export {name}=... before running", severity=WARNING)
 

@@ -110,3 +110,11 @@ def test_wrong_type_of_secret_is_not_echoed() -> None:
     result = compile_text("agent:\n  id: a\n  backend: {type: claude, api_key: 1234567890}\n", "k.yaml")
     assert [d.code for d in result.diagnostics] == ["invalid-type"]
     assert "1234567890" not in result.diagnostics[0].message
+
+
+def test_cwd_variable_is_massgen_s_not_the_environment_s() -> None:
+    spec = spec_of(
+        "agent:\n  id: a\n  backend:\n    type: claude\n    cwd: ws\n    mcp_servers:\n"
+        "      - {name: pw, command: npx, args: ['--output-dir=${cwd}/shots']}\n"
+    )
+    assert spec.agents[0].mcp_servers[0]["args"] == ["--output-dir=ws/shots"]
