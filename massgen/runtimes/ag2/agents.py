@@ -17,7 +17,8 @@ from ...errors import ConfigError, redact
 
 AGENT_TYPES = {"assistant": "AssistantAgent", "conversable": "ConversableAgent"}
 EXECUTORS = ("LocalCommandLineCodeExecutor", "DockerCommandLineCodeExecutor", "JupyterCodeExecutor", "YepCodeCodeExecutor")
-# Keys this module interprets itself; anything else goes to the AG2 agent as it is.
+# Keys this module interprets itself; anything else goes to the AG2 agent as it is. human_input_mode is
+# always NEVER (runs are unattended) and is_termination_msg, a string in YAML, cannot be AG2's callable.
 _OWN_KEYS = {"type", "llm_config", "code_execution_config", "human_input_mode", "max_consecutive_auto_reply", "is_termination_msg"}
 DEFAULT_MAX_ROUNDS = 10
 
