@@ -30,7 +30,7 @@ def build_request(profile: Profile, spec: AgentSpec, messages: list[Message], to
     facts = profile.facts
     model = spec.model or ""
     context = CODECS[profile.protocol].render(messages, tools)
-    builtin_tools, builtin_headers = _builtin_tools(profile, spec)
+    builtin_tools, builtin_headers, builtin_body = _builtin_tools(profile, spec)
     context["tools"] = context["tools"] + builtin_tools
     params, header_values = _params(profile, spec, model)
     settings = {**profile.schema_defaults, **_settings_from_env(facts), **spec.params}
@@ -43,7 +43,7 @@ def build_request(profile: Profile, spec: AgentSpec, messages: list[Message], to
 
     _, template = load_template(profile.protocol)
     rendered = template(context)
-    body = deep_merge(rendered["body"], facts.get("body") or {}, drop_nulls=True)
+    body = deep_merge(deep_merge(rendered["body"], builtin_body), facts.get("body") or {}, drop_nulls=True)
     body.update(spec.params.get("extra_body") or {})  # extra_body is passed through as the SDKs do
     headers = {k.lower(): str(v) for k, v in rendered["headers"].items()}
     auth = facts.get("auth") or {}
@@ -58,7 +58,8 @@ def _params(profile: Profile, spec: AgentSpec, model: str) -> tuple[dict[str, An
     """The provider parameters to send: defaults, model rules, renames (dotted paths nest), header params."""
     facts = profile.facts
     header_params = facts.get("header_params") or {}
-    params = {k: v for k, v in spec.params.items() if k not in profile.client_keys and k not in header_params}
+    consumed = profile.client_keys | set(header_params) | set(facts.get("builtin_tools") or {})
+    params = {k: v for k, v in spec.params.items() if k not in consumed}
     for key, value in (facts.get("defaults") or {}).items():
         if value is not None:
             params.setdefault(key, value)
@@ -83,20 +84,27 @@ def _settings_from_env(facts: dict[str, Any]) -> dict[str, str]:
     return {name: os.environ[var] for name, var in (facts.get("settings_env") or {}).items() if os.environ.get(var)}
 
 
-def _builtin_tools(profile: Profile, spec: AgentSpec) -> tuple[list[dict[str, Any]], list[dict[str, str]]]:
+def _builtin_tools(profile: Profile, spec: AgentSpec) -> tuple[list[dict[str, Any]], list[dict[str, str]], dict[str, Any]]:
+    """Tools, headers and body fields of the enabled built-in tools.
+
+    ``builtin_tools`` is keyed by a tool flag (``enable_web_search``) or a backend parameter that switches a
+    provider tool on (grok's ``enable_x_search``); such a parameter is consumed here, never sent as is.
+    """
     tools: list[dict[str, Any]] = []
     headers: list[dict[str, str]] = []
+    body: dict[str, Any] = {}
     available = profile.facts.get("builtin_tools") or {}
     for flag, enabled in spec.tool_flags.items():
-        if not enabled:
-            continue
-        entry = available.get(flag)
-        if entry is None:
+        if enabled and available.get(flag) is None:
             name = profile.provider or profile.backend_type
             raise ConfigError(f"agent {spec.id!r}: {name!r} has no built-in tool for {flag}; remove it from the config")
+    for flag, entry in available.items():  # in the catalog's order, so requests are stable
+        if not (spec.tool_flags.get(flag) or spec.params.get(flag)) or entry is None:
+            continue
         tools += entry.get("tools") or []
         headers.append(entry.get("headers") or {})
-    return tools, headers
+        body = deep_merge(body, entry.get("body") or {})
+    return tools, headers, body
 
 
 def _join_headers(*sources: Any) -> dict[str, str]:
