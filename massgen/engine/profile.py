@@ -66,7 +66,7 @@ def resolve(spec: AgentSpec, catalog: Any = None) -> Profile:
         protocol=spec.protocol,
         backend_type=backend.type,
         provider=provider.name if provider else None,
-        base_url=_base_url(spec, backend, provider),
+        base_url=_base_url(spec, backend, provider, facts),
         facts=facts,
         client_keys=frozenset(client_keys),
         schema_defaults=schema_defaults,
@@ -74,8 +74,13 @@ def resolve(spec: AgentSpec, catalog: Any = None) -> Profile:
     )
 
 
-def _base_url(spec: AgentSpec, backend: Any, provider: Any) -> str:
-    url = spec.base_url or (provider.base_url if provider else None) or backend.base_url
+def _base_url(spec: AgentSpec, backend: Any, provider: Any, facts: dict[str, Any]) -> str:
+    # a config's own base_url, then a parameter naming the same thing (Azure's azure_endpoint), then what
+    # the compiler resolved (preset, catalog, env)
+    aliases = [spec.params[p] for p in facts.get("base_url_params") or [] if spec.params.get(p)]
+    explicit = spec.base_url if spec.backend.get("base_url") else None  # expanded by the compiler
+    url = explicit or (aliases[0] if aliases else None) or spec.base_url
+    url = url or (provider.base_url if provider else None) or backend.base_url
     if not url and backend.base_url_env:
         url = os.environ.get(backend.base_url_env)
     if not url:

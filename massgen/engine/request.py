@@ -30,11 +30,11 @@ def build_request(profile: Profile, spec: AgentSpec, messages: list[Message], to
     facts = profile.facts
     model = spec.model or ""
     context = CODECS[profile.protocol].render(messages, tools)
-    builtin_tools, builtin_headers, builtin_body = _builtin_tools(profile, spec)
-    context["tools"] = context["tools"] + builtin_tools
-    params, header_values = _params(profile, spec, model)
     settings = {**profile.schema_defaults, **_settings_from_env(facts), **spec.params}
+    params, header_values = _params(profile, spec, model)
     context.update(model=model, base_url=profile.base_url, params=params, settings=settings, omit=OMIT)
+    builtin_tools, builtin_headers, builtin_body = _builtin_tools(profile, spec, context)
+    context["tools"] = context["tools"] + builtin_tools
 
     form = _url_form(facts.get("urls") or [], profile.base_url)
     context["url"] = render_value(form["url"], context)
@@ -73,7 +73,16 @@ def _params(profile: Profile, spec: AgentSpec, model: str) -> tuple[dict[str, An
     for key, value in params.items():
         if facts.get("camel_case_values") and isinstance(value, dict):
             value = {_camel(k): v for k, v in value.items()}
-        _set_path(body, renames.get(key, key), value)
+        rule = renames.get(key, key)
+        if isinstance(rule, str):
+            rule = {"to": rule}
+        if value is True and "when_true" in rule:
+            value = rule["when_true"]
+        if rule.get("upper") and isinstance(value, str):
+            value = value.upper()
+        _set_path(body, rule["to"], value)
+        for path, extra in (rule.get("set") or {}).items():
+            _set_path(body, path, extra)
     headers = {header: ",".join(spec.params[p]) if isinstance(spec.params[p], list) else str(spec.params[p])
                for p, header in header_params.items() if spec.params.get(p)}
     return body, headers
@@ -84,8 +93,10 @@ def _settings_from_env(facts: dict[str, Any]) -> dict[str, str]:
     return {name: os.environ[var] for name, var in (facts.get("settings_env") or {}).items() if os.environ.get(var)}
 
 
-def _builtin_tools(profile: Profile, spec: AgentSpec) -> tuple[list[dict[str, Any]], list[dict[str, str]], dict[str, Any]]:
-    """Tools, headers and body fields of the enabled built-in tools.
+def _builtin_tools(
+    profile: Profile, spec: AgentSpec, context: dict[str, Any]
+) -> tuple[list[dict[str, Any]], list[dict[str, str]], dict[str, Any]]:
+    """Tools, headers and body fields of the enabled built-in tools (templates: options come from ``settings``).
 
     ``builtin_tools`` is keyed by a tool flag (``enable_web_search``) or a backend parameter that switches a
     provider tool on (grok's ``enable_x_search``); such a parameter is consumed here, never sent as is.
@@ -101,6 +112,7 @@ def _builtin_tools(profile: Profile, spec: AgentSpec) -> tuple[list[dict[str, An
     for flag, entry in available.items():  # in the catalog's order, so requests are stable
         if not (spec.tool_flags.get(flag) or spec.params.get(flag)) or entry is None:
             continue
+        entry = render_value(entry, context)
         tools += entry.get("tools") or []
         headers.append(entry.get("headers") or {})
         body = deep_merge(body, entry.get("body") or {})
@@ -129,10 +141,12 @@ def _url_form(forms: list[dict[str, Any]], base_url: str) -> dict[str, Any]:
 
 
 def _set_path(target: dict[str, Any], path: str, value: Any) -> None:
+    """Set a dotted path; mappings already there merge (thinking_config then include_thoughts)."""
     *parents, leaf = path.split(".")
     for part in parents:
         target = target.setdefault(part, {})
-    target[leaf] = value
+    current = target.get(leaf)
+    target[leaf] = deep_merge(current, value) if isinstance(current, dict) and isinstance(value, dict) else value
 
 
 def _camel(name: str) -> str:

@@ -173,3 +173,37 @@ def test_every_http_backend_and_preset_renders_a_request(type_: str) -> None:
     assert request.url.startswith(base.rstrip("/")) and request.method == "POST"
     assert KEY in " ".join(request.headers.values())
     assert json.loads(request.content) == request.body
+
+
+def test_gemini_parameters_map_to_their_places(protocol_server: ProtocolServer) -> None:
+    body = backend_for(protocol_server, "gemini", model="gemini-2.5-pro", thinking=True, seed=7, presence_penalty=0.5,
+                       function_calling_mode="any", thinking_config={"thinking_budget": 64}).build_request([], []).body
+    assert body["generationConfig"] == {"thinkingConfig": {"includeThoughts": True, "thinkingBudget": 64}, "seed": 7,
+                                        "presencePenalty": 0.5}
+    assert body["toolConfig"] == {"functionCallingConfig": {"mode": "ANY"}}
+
+
+def test_claude_disable_parallel_tool_use_goes_in_tool_choice(protocol_server: ProtocolServer) -> None:
+    body = backend_for(protocol_server, "claude", model="claude-sonnet-4", disable_parallel_tool_use=True).build_request([], [ADD]).body
+    assert body["tool_choice"] == {"disable_parallel_tool_use": True, "type": "auto"}
+
+
+def test_openai_organization_is_a_header(protocol_server: ProtocolServer) -> None:
+    request = backend_for(protocol_server, "openai", model="gpt-4.1", organization="org-123").build_request([], [])
+    assert request.headers["openai-organization"] == "org-123" and "organization" not in request.body
+
+
+def test_azure_endpoint_names_the_base_url(protocol_server: ProtocolServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AZURE_OPENAI_ENDPOINT", raising=False)
+    spec = agent_spec({"type": "azure_openai", "model": "gpt-4o", "api_key": KEY, "azure_endpoint": protocol_server.base_url + "/"})
+    request = create(spec).build_request([], [])
+    assert request.url == f"{protocol_server.base_url}/openai/deployments/gpt-4o/chat/completions"
+    assert "azure_endpoint" not in request.body
+
+
+def test_openrouter_web_search_options(protocol_server: ProtocolServer) -> None:
+    body = backend_for(protocol_server, "openrouter", model="openai/gpt-4o", enable_web_search=True, engine="exa",
+                       max_results=3, search_context_size="high").build_request([], []).body
+    assert body["plugins"] == [{"id": "web", "engine": "exa", "max_results": 3}]
+    assert body["web_search_options"] == {"search_context_size": "high"}
+    assert not {"engine", "max_results", "search_context_size"} & set(body)
