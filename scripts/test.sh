@@ -17,6 +17,7 @@ fi
 NPM_PACKAGES=(
     "@modelcontextprotocol/server-everything@2026.8.31"
     "@modelcontextprotocol/server-filesystem@2026.8.31"
+    "yaml-language-server@2.0.0"
 )
 if command -v npm >/dev/null 2>&1; then
     mkdir -p .ci/node
