@@ -5,19 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from ...conversation import Message, ToolSpec
+from ._turns import split_turns
 
 
 def render(messages: list[Message], tools: list[ToolSpec]) -> dict[str, Any]:
-    system = "\n\n".join(m.content for m in messages if m.role == "system")
-    turns: list[dict[str, Any]] = []
-    for message in messages:
-        if message.role == "system":
-            continue
-        role, blocks = _turn(message)
-        if turns and turns[-1]["role"] == role == "user" and message.role == "tool":
-            turns[-1]["content"].extend(blocks)  # every result of one assistant turn goes in one user turn
-        else:
-            turns.append({"role": role, "content": blocks})
+    system, turns = split_turns(messages, _turn, "content")
     return {"system": system or None, "messages": turns, "tools": [tool(t) for t in tools]}
 
 

@@ -5,19 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from ...conversation import Message, ToolSpec
+from ._turns import split_turns
 
 
 def render(messages: list[Message], tools: list[ToolSpec]) -> dict[str, Any]:
-    system = "\n\n".join(m.content for m in messages if m.role == "system")
-    contents: list[dict[str, Any]] = []
-    for message in messages:
-        if message.role == "system":
-            continue
-        role, parts = _turn(message)
-        if contents and contents[-1]["role"] == role == "user" and message.role == "tool":
-            contents[-1]["parts"].extend(parts)  # all results of one model turn answer it together
-        else:
-            contents.append({"role": role, "parts": parts})
+    system, contents = split_turns(messages, _turn, "parts")
     declarations = [tool(t) for t in tools]
     return {
         "system_instruction": {"parts": [{"text": system}]} if system else None,
