@@ -228,6 +228,7 @@ def build_agent_spec(ctx: BackendContext, agent: dict[str, Any], default_id: str
         exclude_tools=list(backend.get("exclude_tools") or []),
         cwd=backend.get("cwd"),
         backend=dict(backend),
+        catalog=catalog,
     )
 
 

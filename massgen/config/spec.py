@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..catalog import Catalog
 
 
 @dataclass(slots=True)
@@ -15,6 +18,8 @@ class AgentSpec:
     expansion; when it is None the runtime reads the first set variable of ``api_key_env``.
     ``params`` holds the provider parameters the user set (temperature, reasoning, ...), exactly as
     validated; ``backend`` holds the whole backend mapping for the runtimes that need more.
+    ``catalog`` is the one the agent was resolved against (extra ``--catalog`` folders included), so the
+    runtime reads the same facts the compiler checked; None means the default catalog.
     """
 
     id: str
@@ -34,6 +39,7 @@ class AgentSpec:
     exclude_tools: list[str] = field(default_factory=list)
     cwd: str | None = None
     backend: dict[str, Any] = field(default_factory=dict, repr=False)
+    catalog: Catalog | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(slots=True)

@@ -44,7 +44,7 @@ def deep_merge(base: dict[str, Any], override: dict[str, Any], *, drop_nulls: bo
 def resolve(spec: AgentSpec, catalog: Any = None) -> Profile:
     from ..catalog import TOOL_FLAGS, load_catalog
 
-    catalog = catalog or load_catalog()
+    catalog = catalog or spec.catalog or load_catalog()
     backend = catalog.backends.get(spec.backend_type)
     if backend is None:
         raise ConfigError(f"agent {spec.id!r}: unknown backend type {spec.backend_type!r}")

@@ -31,7 +31,7 @@ class Settings:
         from ..catalog import load_catalog
 
         self._spec = spec
-        backend = load_catalog().backends.get(spec.backend_type)
+        backend = (spec.catalog or load_catalog()).backends.get(spec.backend_type)
         self._declared: dict[str, dict[str, Any]] = backend.parameters if backend else {}
 
     def is_set(self, name: str) -> bool:

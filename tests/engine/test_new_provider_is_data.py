@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -47,3 +50,24 @@ async def test_one_yaml_file_adds_a_provider(protocol_server: ProtocolServer, tm
     assert request.headers["authorization"] == "Bearer acme-key-123"
     assert request.headers["x-acme-client"] == "massgen"
     assert "stream_options" not in request.body and request.body["model"] == "acme-large"
+
+
+def test_a_catalog_folder_given_on_the_command_line_reaches_the_engine(protocol_server: ProtocolServer,
+                                                                      tmp_path: Path) -> None:
+    """``massgen run --catalog DIR`` (no MASSGEN_CATALOG_PATH): the preset's URL and headers are used."""
+    folder = tmp_path / "extra"
+    folder.mkdir()
+    (folder / "acme.yaml").write_text(PRESET.format(base_url=protocol_server.openai_base_url))
+    config = tmp_path / "config.yaml"
+    config.write_text("agents:\n  - id: acme_agent\n    backend: {type: acme, model: acme-large}\n")
+    protocol_server.script(Turn(text="Hello from Acme"))
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "ACME_API_KEY": "acme-key-123"}
+
+    done = subprocess.run([sys.executable, "-m", "massgen.cli", "run", "--catalog", str(folder), "--config",
+                           str(config), "--output", "jsonl", "hi"],
+                          capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env)
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    final = json.loads(done.stdout.splitlines()[-1])
+    assert final == {"type": "final", "agent": "acme_agent", "content": "Hello from Acme"}
+    assert protocol_server.requests[-1].headers["x-acme-client"] == "massgen"
