@@ -7,6 +7,7 @@ so the caller can exit non-zero; a successful run ends with one ``final`` event.
 
 from __future__ import annotations
 
+import sys
 from contextlib import AsyncExitStack
 from typing import TYPE_CHECKING
 
@@ -40,6 +41,11 @@ class Session:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self._stack.aclose()
+        # The HTTP engine's pooled client outlives each backend; close it with the session that used it.
+        # Looked up, not imported: a run without HTTP backends must not pay for importing httpx.
+        transport = sys.modules.get("massgen.engine.transport")
+        if transport is not None:
+            await transport.aclose_shared_client()
 
     async def ask(self, question: str, history: list[Message] | None = None) -> str:
         """Answer ``question`` after ``history`` (which gets this turn's messages appended)."""

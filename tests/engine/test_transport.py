@@ -150,3 +150,23 @@ async def test_total_timeout_bounds_a_slow_stream(protocol_server: ProtocolServe
     protocol_server.script(Turn(text="one two three four five six seven eight nine ten", delay=0.1))
     with pytest.raises(TimeoutError_, match="total timeout of 0.4 s"):
         await collect(backend_for(protocol_server, "vllm", timeout={"total": 0.4, "read": 5}))
+
+
+@pytest.mark.anyio
+async def test_a_session_closes_the_pooled_client_it_used(protocol_server: ProtocolServer) -> None:
+    import asyncio
+
+    from massgen.config import compile_mapping
+    from massgen.engine import transport
+    from massgen.session import run_session
+
+    protocol_server.script(Turn(text="pooled"))
+    config = {"agent": {"id": "solo", "backend": {"type": "vllm", "model": "m", "base_url": protocol_server.openai_base_url}}}
+    result = compile_mapping(config, "<test>")
+    assert result.spec is not None, result.diagnostics
+    loop = asyncio.get_running_loop()
+    opened: list[object] = []
+    answer = await run_session(result.spec, "hi", lambda event: opened.append(transport._CLIENTS.get(loop)))
+    assert answer == "pooled"
+    client = next(c for c in opened if c is not None)  # the client that carried the stream ...
+    assert client.is_closed and loop not in transport._CLIENTS  # ... is closed with the session
