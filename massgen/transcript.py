@@ -9,7 +9,6 @@ provider's error text never reaches the file.
 
 from __future__ import annotations
 
-import json
 import os
 import time
 import uuid
@@ -21,6 +20,7 @@ from typing import Any, TextIO
 from .config.spec import AgentSpec, RunSpec
 from .errors import redact
 from .events import Event, EventSink, Final, ReasoningDelta, TextDelta, Usage
+from .output.lines import LineWriter, encode
 
 SESSIONS_DIR = Path(".massgen") / "sessions"
 
@@ -37,7 +37,6 @@ class Transcript:
 
     def __init__(self, spec: RunSpec, downstream: EventSink, *, root: Path | None = None) -> None:
         self.downstream = downstream
-        self._secrets = known_secrets(spec.agents)
         self._started = time.monotonic()
         self._usage: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         self._final: Final | None = None
@@ -47,6 +46,8 @@ class Transcript:
         directory.mkdir(parents=True, exist_ok=True)
         self.path = directory / f"{stamp}-{uuid.uuid4().hex[:8]}.jsonl"
         self._file: TextIO = self.path.open("w", encoding="utf-8")
+        secrets = known_secrets(spec.agents)
+        self._lines = LineWriter(self._file, lambda text: redact(text, secrets))
         self._write({
             "type": "session_start",
             "started_at": datetime.now(timezone.utc).isoformat(),
@@ -65,8 +66,8 @@ class Transcript:
         if isinstance(event, Final):
             self._final = event
             self._answered = True
-        # Deltas are buffered (a long stream is thousands of them); anything else is flushed at once.
-        self._write({**event.to_json(), "t": self._elapsed()}, flush=not isinstance(event, (TextDelta, ReasoningDelta)))
+        # Deltas are written in bursts (a long stream is thousands of them); anything else at once.
+        self._write({**event.to_json(), "t": self._elapsed()}, now=not isinstance(event, (TextDelta, ReasoningDelta)))
         self.downstream(event)
 
     def question(self, text: str) -> None:
@@ -89,8 +90,5 @@ class Transcript:
     def _elapsed(self) -> float:
         return round(time.monotonic() - self._started, 4)
 
-    def _write(self, record: dict[str, Any], *, flush: bool = True) -> None:
-        line = redact(json.dumps(record, ensure_ascii=False, default=str), self._secrets)
-        self._file.write(line + "\n")
-        if flush:
-            self._file.flush()
+    def _write(self, record: dict[str, Any], *, now: bool = True) -> None:
+        self._lines.write(encode(record), now=now)

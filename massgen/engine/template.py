@@ -83,5 +83,5 @@ def load_template(protocol: str) -> tuple[dict[str, Any], Node]:
     from ruamel.yaml import YAML
 
     path = data_dir("templates") / "requests" / f"{protocol}.yaml"
-    data = YAML(typ="safe", pure=True).load(path.read_text(encoding="utf-8"))
+    data = YAML(typ="safe").load(path.read_text(encoding="utf-8"))
     return data.get("defaults") or {}, compile_node(data["request"])

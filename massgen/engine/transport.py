@@ -34,7 +34,7 @@ _CLIENTS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient
 def http_defaults() -> dict[str, Any]:
     from ruamel.yaml import YAML
 
-    return YAML(typ="safe", pure=True).load((data_dir("templates") / "requests" / "http.yaml").read_text())
+    return YAML(typ="safe").load((data_dir("templates") / "requests" / "http.yaml").read_text())
 
 
 def shared_client() -> httpx.AsyncClient:
