@@ -51,23 +51,16 @@ def did_you_mean(word: str, choices: Any) -> str | None:
     return f"did you mean `{match}`?" if match else None
 
 
+# bool before int: a boolean is an int to Python, never to a config's reader.
+_TYPE_WORDS = ((bool, "a boolean"), (int, "an integer"), (float, "a number"), (str, "a string"),
+               (dict, "a mapping"), (list, "a list"))
+
+
 def describe(value: Any) -> str:
     """The JSON type of a value in user terms."""
     if value is None:
         return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "an integer"
-    if isinstance(value, float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return type(value).__name__
+    return next((word for kind, word in _TYPE_WORDS if isinstance(value, kind)), type(value).__name__)
 
 
 def is_type(value: Any, name: str) -> bool:

@@ -82,6 +82,12 @@ def answers_then_votes_for(anon: str, content: str, delay: float = 0.0) -> Calla
     return behave
 
 
+def agreeing_team(target: str, chatter: str = "4", claudia: str = "2+2=4", gemma: str = "four") -> Team:
+    """Each agent answers once, then all vote for ``target``."""
+    return Team(chatter=answers_then_votes_for(target, chatter), claudia=answers_then_votes_for(target, claudia),
+                gemma=answers_then_votes_for(target, gemma))
+
+
 async def run(server: ProtocolServer, team: Team, **kw) -> tuple[list[Event], str]:
     server.handler = team
     result = compile_text(config(server, **kw), "team.yaml")
@@ -110,11 +116,7 @@ def in_tmp_with_keys(tmp_path, monkeypatch):
 
 @pytest.mark.anyio
 async def test_consensus_across_three_protocols(server):
-    team = Team(
-        chatter=answers_then_votes_for("agent2", "4, by counting"),
-        claudia=answers_then_votes_for("agent2", "2+2 = 4"),
-        gemma=answers_then_votes_for("agent2", "four"),
-    )
+    team = agreeing_team("agent2", chatter="4, by counting", claudia="2+2 = 4")
     events, final = await run(server, team)
     assert final == "Final answer presented by claudia."
     assert {a.agent for a in of(events, Answer)} == set(ANON)
@@ -207,11 +209,7 @@ def massgen(args: list[str], cwd: Path, env_extra: dict[str, str] | None = None)
 
 
 def test_massgen_run_jsonl_and_the_transcript(server, tmp_path):
-    server.handler = Team(
-        chatter=answers_then_votes_for("agent1", "4"),
-        claudia=answers_then_votes_for("agent1", "2+2=4"),
-        gemma=answers_then_votes_for("agent1", "four"),
-    )
+    server.handler = agreeing_team("agent1")
     (tmp_path / "team.yaml").write_text(config(server))
     done = massgen(["run", "--config", "team.yaml", "--output", "jsonl", "What is 2+2?"], tmp_path)
     assert done.returncode == 0, done.stderr
@@ -244,11 +242,7 @@ def test_massgen_run_single_agent_skips_coordination(server, tmp_path):
 
 
 def test_massgen_run_text_display_shows_agents_and_the_final_answer(server, tmp_path):
-    server.handler = Team(
-        chatter=answers_then_votes_for("agent3", "4"),
-        claudia=answers_then_votes_for("agent3", "2+2=4"),
-        gemma=answers_then_votes_for("agent3", "four"),
-    )
+    server.handler = agreeing_team("agent3")
     (tmp_path / "team.yaml").write_text(config(server))
     done = massgen(["run", "--config", "team.yaml", "What is 2+2?"], tmp_path, {"COLUMNS": "160"})
     assert done.returncode == 0, done.stderr
@@ -261,11 +255,7 @@ def test_massgen_run_text_display_shows_agents_and_the_final_answer(server, tmp_
 async def test_a_second_question_sees_the_first_exchange(server):
     from massgen.session import Session
 
-    server.handler = Team(
-        chatter=answers_then_votes_for("agent1", "4"),
-        claudia=answers_then_votes_for("agent1", "four"),
-        gemma=answers_then_votes_for("agent1", "2+2=4"),
-    )
+    server.handler = agreeing_team("agent1", claudia="four", gemma="2+2=4")
     spec = compile_text(config(server), "team.yaml").spec
     history: list = []
     events: list[Event] = []
@@ -306,11 +296,7 @@ async def test_skip_coordination_rounds_from_the_yaml(server):
 
 
 def test_massgen_run_no_display_prints_only_the_final_answer_on_stdout(server, tmp_path):
-    server.handler = Team(
-        chatter=answers_then_votes_for("agent2", "4"),
-        claudia=answers_then_votes_for("agent2", "2+2=4"),
-        gemma=answers_then_votes_for("agent2", "four"),
-    )
+    server.handler = agreeing_team("agent2")
     (tmp_path / "team.yaml").write_text(config(server))
     done = massgen(["run", "--config", "team.yaml", "--no-display", "What is 2+2?"], tmp_path)
     assert done.returncode == 0, done.stderr
