@@ -2,7 +2,9 @@
 
 A ``Tool`` is a spec plus an async handler. A ``Toolset`` is an ordered, composable collection of them;
 the orchestrator adds its ``new_answer``/``vote`` tools next to the MCP ones with ``add``.
-A handler never brings the agent down: whatever it raises becomes a tool error the model sees.
+A handler never brings the agent down: whatever it raises becomes a tool error the model sees, and a
+result longer than ``MAX_RESULT_CHARS`` is cut (with a note saying so) before it can overflow the
+model's context.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ class ToolOutcome:
 
 
 Handler = Callable[[dict[str, Any]], Awaitable[ToolOutcome]]
+MAX_RESULT_CHARS = 100_000  # about 25k tokens, the size Claude Code allows an MCP result by default
 
 
 @dataclass(slots=True)
@@ -80,7 +83,7 @@ class Toolset:
             available = ", ".join(self.tools) or "none"
             return ToolOutcome(f"there is no tool named {call.name!r} (available: {available})", is_error=True)
         try:
-            return await tool.handler(call.arguments)
+            return _capped(await tool.handler(call.arguments))
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # a broken tool is the model's problem to route around, not a crash
@@ -94,3 +97,11 @@ class Toolset:
     async def run_all(self, calls: Iterable[ToolCall]) -> list[ToolOutcome]:
         """Run one turn's calls concurrently; results come back in the calls' order."""
         return list(await asyncio.gather(*(self.run(call) for call in calls)))
+
+
+def _capped(outcome: ToolOutcome) -> ToolOutcome:
+    extra = len(outcome.content) - MAX_RESULT_CHARS
+    if extra > 0:
+        outcome.content = (f"{outcome.content[:MAX_RESULT_CHARS]}\n[... {extra:,} more characters cut: the result was "
+                           f"longer than the {MAX_RESULT_CHARS:,} characters a tool may return]")
+    return outcome

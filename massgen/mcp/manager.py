@@ -10,9 +10,11 @@ run is cancelled (Ctrl-C).
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
+import re
 import tempfile
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Container, Iterable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import IO, Any
@@ -27,7 +29,8 @@ from .filtering import ToolFilter, offered_name
 
 _STOP_TIMEOUT = 10.0  # the SDK's own shutdown escalates to SIGKILL well within this
 _STDERR_LINES, _STDERR_CHARS = 3, 300  # enough of the server's stderr to say why it died
-_NAME_UNSAFE = str.maketrans({c: "_" for c in " /\\:;,'\"()[]{}<>!?@#$%^&*+=|~`"})
+_NAME_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
+MAX_NAME = 63  # OpenAI and Anthropic allow 64 characters, parts of the Gemini docs 63: the smaller limit
 
 
 class McpStartError(MassGenError):
@@ -149,9 +152,9 @@ class McpManager:
         toolset = Toolset()
         for name, server in self._servers.items():
             if server.failure:
-                toolset.refuse(offered_name(name, ""), f"MCP server {name!r} is not available: {server.failure}")
+                toolset.refuse(_NAME_UNSAFE.sub("_", offered_name(name, "")), f"MCP server {name!r} is not available: {server.failure}")
             for tool in server.tools:
-                offered = _safe_name(offered_name(name, tool.name))
+                offered = _safe_name(offered_name(name, tool.name), toolset.tools)
                 if not server.filter.permits(name, tool.name):
                     toolset.refuse(offered, f"filtered out by allowed_tools/disallowed_tools of server {name!r}")
                     continue
@@ -230,9 +233,15 @@ async def _list_all_tools(session: Any) -> list[Any]:
     return tools
 
 
-def _safe_name(name: str) -> str:
-    """Provider function names allow letters, digits, ``_`` and ``-``; anything else becomes ``_``."""
-    return name.translate(_NAME_UNSAFE)
+def _safe_name(name: str, taken: Container[str] = ()) -> str:
+    """A function name every provider accepts: letters, digits, ``_`` and ``-`` (anything else becomes
+    ``_``), at most ``MAX_NAME`` of them. A name that is too long, or that became one already ``taken``,
+    keeps its start and ends in a hash of the original: unique, and the same from run to run."""
+    safe = _NAME_UNSAFE.sub("_", name)
+    if len(safe) <= MAX_NAME and safe not in taken:
+        return safe
+    digest = hashlib.sha256(name.encode()).hexdigest()[:10]
+    return f"{safe[:MAX_NAME - len(digest) - 1]}_{digest}"
 
 
 def _input_schema(tool: Any) -> dict[str, Any]:

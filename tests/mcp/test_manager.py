@@ -3,8 +3,11 @@ servers, and the npm reference servers."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
+from massgen.agent.toolset import MAX_RESULT_CHARS
 from massgen.events import ToolCall
 from massgen.mcp import parse_servers
 from massgen.mcp.manager import McpManager, McpStartError
@@ -149,3 +152,28 @@ async def test_npm_reference_servers(tmp_path) -> None:
         assert outside.is_error and "denied" in outside.content.lower()
         write = await toolset.run(call("mcp__files__write_file", path=str(tmp_path / "x"), content="no"))
         assert write.is_error and not (tmp_path / "x").exists()
+
+
+async def test_tool_names_fit_every_provider_and_stay_unique() -> None:
+    long_server = "a_server_whose_name_alone_takes_up_nearly_all_of_the_room_there_is"
+    servers = parse_servers([demo(long_server), demo("my.tools"), demo("my_tools")])
+    async with McpManager(servers) as manager:
+        toolset = manager.toolset()
+        names = [spec.name for spec in toolset.specs()]
+        assert all(re.fullmatch(r"[A-Za-z0-9_-]{1,63}", n) for n in names), names
+        assert len(names) == len(set(names))
+        assert "mcp__my_tools__add" in names  # my.tools: the dot became an underscore ...
+        assert len([n for n in names if n.startswith("mcp__my_tools__add_")]) == 1  # ... so my_tools' add is hashed
+        shortened = [n for n in names if n.startswith("mcp__a_server_whose_name")]
+        assert shortened and all(len(n) == 63 for n in shortened)
+        # A shortened name still calls its own tool on its own server.
+        pid_tool = next(n for n in shortened if toolset.tools[n].spec.description.startswith("The server's process id"))
+        assert (await toolset.run(call(pid_tool))).content.isdigit()
+
+
+async def test_a_huge_result_is_cut_with_a_note() -> None:
+    async with McpManager(parse_servers([demo()])) as manager:
+        outcome = await manager.toolset().run(call("mcp__demo__echo", text="x" * (MAX_RESULT_CHARS + 5000)))
+    assert not outcome.is_error
+    assert outcome.content.startswith("x" * MAX_RESULT_CHARS) and "5,000 more characters cut" in outcome.content
+    assert len(outcome.content) < MAX_RESULT_CHARS + 200
