@@ -26,10 +26,10 @@ def table_blocks(text: str, fmt: str) -> dict[str, str]:
             heading = line
         elif fmt == "md" and _MD_HEADING.match(line):
             heading = _MD_HEADING.match(line).group(1)
-        starts = line.startswith(".. list-table::") if fmt == "rst" else line.startswith("|")
+        starts = line.startswith(".. list-table::") if fmt == "rst" else line.startswith(("|", "- "))
         if starts:
             j = i + 1
-            inside = (lambda s: s == "" or s.startswith("   ")) if fmt == "rst" else (lambda s: s.startswith("|"))
+            inside = (lambda s: s == "" or s.startswith("   ")) if fmt == "rst" else (lambda s: s.startswith(line[0]))
             while j < len(lines) and inside(lines[j]):
                 j += 1
             blocks[_name(heading, seen)] = "\n".join(lines[i:j]).rstrip()
@@ -49,11 +49,11 @@ def table_cells(block: str, fmt: str) -> list[list[str]]:
             elif line.startswith("     - "):
                 rows[-1].append(line[7:])
         return [[re.sub(r"``(.+?)``", r"`\1`", c) for c in row] for row in rows]
+    if block.startswith("- "):  # a table without header row is a Markdown list of "- key: value"
+        return [line[2:].split(": ", 1) for line in block.splitlines()]
     for line in block.splitlines():
         cells = [c.strip() for c in re.split(r"(?<!\\)\|", line.strip())[1:-1]]
         if all(set(c) <= {"-"} and c for c in cells):
             continue  # the separator row
         rows.append(cells)
-    if rows and not any(rows[0]):
-        rows = rows[1:]  # a table without header row renders an empty Markdown header
     return rows
