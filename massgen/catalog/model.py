@@ -49,6 +49,7 @@ class BackendDef:
     base_url: str | None = None
     base_url_env: str | None = None
     base_url_required: bool = False
+    model_required: bool = True
     url_match: list[str] = field(default_factory=list)
     default_port: int | None = None
     models: list[str] = field(default_factory=list)

@@ -124,6 +124,15 @@ def base_url_rule(ctx: BackendContext) -> Iterator[Issue]:
                     hint=f"{hint}, or use a provider preset such as {presets}", at_key=True)
 
 
+def model_rule(ctx: BackendContext) -> Iterator[Issue]:
+    if not ctx.definition.model_required or ctx.backend.get("model"):
+        return
+    known = (ctx.preset.models if ctx.preset else None) or ctx.definition.models
+    hint = f"add `model: {known[0]}`" if known else "add `model:` with the provider's model name"
+    yield Issue(ctx.path, "model-required", f"`{ctx.name}` needs `model` (the provider has no default)",
+                hint=hint + " (`massgen backends show " + ctx.name + "` lists the known ones)", at_key=True)
+
+
 def mcp_server_entries(value: Any, path: Path) -> list[tuple[Path, str | None, dict[str, Any]]]:
     """(path, name, entry) of every server, from the list form or the name → entry mapping form."""
     if isinstance(value, list):
@@ -208,6 +217,6 @@ def literal_api_key_rule(ctx: BackendContext) -> Iterator[Issue]:
 
 
 BACKEND_RULES: tuple[Callable[[BackendContext], Iterator[Issue]], ...] = (
-    tool_flag_rule, mcp_support_rule, base_url_rule, mcp_server_rule, tool_filter_rule,
+    tool_flag_rule, mcp_support_rule, base_url_rule, model_rule, mcp_server_rule, tool_filter_rule,
     env_reference_rule, literal_api_key_rule,
 )

@@ -36,17 +36,17 @@ def test_json_contract() -> None:
     diagnostics = json.loads(done.stdout)["diagnostics"]
     assert all(set(d) == CONTRACT_FIELDS for d in diagnostics)
     first = diagnostics[0]
-    assert (first["line"], first["column"], first["code"], first["severity"]) == (9, 7, "unknown-key", "error")
+    assert (first["line"], first["column"], first["code"], first["severity"]) == (10, 7, "unknown-key", "error")
     assert first["path"] == "/agents/0/backend/enable_websearch"
     assert first["hint"] == "did you mean `enable_web_search`?"
-    assert (first["end_line"], first["end_column"]) == (9, 23)
+    assert (first["end_line"], first["end_column"]) == (10, 23)
 
 
 def test_github_annotations() -> None:
     done = massgen("validate", "--format", "github", str(BROKEN / "out-of-range.yaml"))
     assert done.returncode == 1
     lines = done.stdout.splitlines()
-    assert lines[0].startswith(f"::error file={BROKEN / 'out-of-range.yaml'},line=7,col=20,endLine=7,endColumn=23,"
+    assert lines[0].startswith(f"::error file={BROKEN / 'out-of-range.yaml'},line=8,col=20,endLine=8,endColumn=23,"
                                "title=out-of-range::`temperature` must be at most 1, got 1.5")
     assert len(lines) == 2
 

@@ -99,7 +99,7 @@ def test_compile_mapping_valid() -> None:
 
 def test_literal_api_key_is_never_echoed() -> None:
     secret = "sk-ant-literal-secret-0123456789"
-    result = compile_text(f"agent:\n  id: a\n  backend: {{type: claude, api_key: {secret}}}\n", "k.yaml")
+    result = compile_text(f"agent:\n  id: a\n  backend: {{type: claude, model: claude-haiku-4-5, api_key: {secret}}}\n", "k.yaml")
     assert [d.code for d in result.diagnostics] == ["literal-api-key"]
     assert all(secret not in f"{d.message} {d.hint}" for d in result.diagnostics)
     text = format_text(result.diagnostics, lines=lambda _: [f"  backend: {{type: claude, api_key: {secret}}}"] * 3)
@@ -107,14 +107,14 @@ def test_literal_api_key_is_never_echoed() -> None:
 
 
 def test_wrong_type_of_secret_is_not_echoed() -> None:
-    result = compile_text("agent:\n  id: a\n  backend: {type: claude, api_key: 1234567890}\n", "k.yaml")
+    result = compile_text("agent:\n  id: a\n  backend: {type: claude, model: claude-haiku-4-5, api_key: 1234567890}\n", "k.yaml")
     assert [d.code for d in result.diagnostics] == ["invalid-type"]
     assert "1234567890" not in result.diagnostics[0].message
 
 
 def test_cwd_variable_is_massgen_s_not_the_environment_s() -> None:
     spec = spec_of(
-        "agent:\n  id: a\n  backend:\n    type: claude\n    cwd: ws\n    mcp_servers:\n"
+        "agent:\n  id: a\n  backend:\n    type: claude\n    model: claude-haiku-4-5\n    cwd: ws\n    mcp_servers:\n"
         "      - {name: pw, command: npx, args: ['--output-dir=${cwd}/shots']}\n"
     )
     assert spec.agents[0].mcp_servers[0]["args"] == ["--output-dir=ws/shots"]

@@ -207,3 +207,11 @@ def test_openrouter_web_search_options(protocol_server: ProtocolServer) -> None:
     assert body["plugins"] == [{"id": "web", "engine": "exa", "max_results": 3}]
     assert body["web_search_options"] == {"search_context_size": "high"}
     assert not {"engine", "max_results", "search_context_size"} & set(body)
+
+
+@pytest.mark.parametrize("type_", ["vllm", "sglang", "lmstudio"])
+def test_a_local_server_without_model_gets_no_model_field(type_: str) -> None:
+    """These servers answer with the model they serve; an empty ``model`` would name a model that is not there."""
+    backend = create(agent_spec({"type": type_}))
+    request = backend.build_request([Message("user", "hi")], [])
+    assert "model" not in request.body and request.body["messages"] == [{"role": "user", "content": "hi"}]
