@@ -20,13 +20,16 @@ def backend_schema(definition: BackendDef) -> dict[str, Any]:
         for flag in TOOL_FLAGS
     }
     properties.update(copy.deepcopy(definition.parameters))
-    return {
+    schema = {
         "type": "object",
         "title": definition.title,
         "description": f"Parameters of the `{definition.type}` backend.",
         "properties": properties,
         "additionalProperties": False,
     }
+    if definition.model_required:
+        schema["required"] = ["model"]
+    return schema
 
 
 def backend_selector(catalog: Catalog) -> dict[str, Any]:
