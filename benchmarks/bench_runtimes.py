@@ -1,6 +1,6 @@
 """Start-up cost of the two runtime backends against the loopback server (not a test: prints numbers).
 
-    python -m tests.runtimes.bench_runtimes [runs]
+    python benchmarks/bench_runtimes.py [runs]
 
 For each backend: time to the first event and to the Finish of a one-turn answer, first run and median of
 the rest, beside the same answer from the HTTP engine's Anthropic adapter as a baseline (when it exists).
@@ -17,10 +17,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from massgen.backend import create_backend
-from massgen.config.spec import AgentSpec
-from massgen.conversation import Message
-from tests.protocol_server import ProtocolServer, Reply, Request, Turn
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from massgen.backend import create_backend  # noqa: E402
+from massgen.config.spec import AgentSpec  # noqa: E402
+from massgen.conversation import Message  # noqa: E402
+from tests.protocol_server import ProtocolServer, Reply, Request, Turn  # noqa: E402
 
 
 def answer(request: Request) -> Turn | Reply:
