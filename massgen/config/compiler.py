@@ -227,6 +227,7 @@ def build_agent_spec(ctx: BackendContext, agent: dict[str, Any], default_id: str
         disallowed_tools=list(disallowed),
         exclude_tools=list(backend.get("exclude_tools") or []),
         cwd=backend.get("cwd"),
+        voting_sensitivity=agent.get("voting_sensitivity") or backend.get("voting_sensitivity"),
         backend=dict(backend),
         catalog=catalog,
     )

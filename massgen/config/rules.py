@@ -70,6 +70,24 @@ def root_rules(data: dict[str, Any]) -> Iterator[Issue]:
                         hint=f"every agent needs its own id (the first is at {first})")
         else:
             seen[agent_id] = path
+    yield from voting_sensitivity_rule(data)
+
+
+GRADED_SENSITIVITIES = ("lenient", "balanced", "strict")
+
+
+def voting_sensitivity_rule(data: dict[str, Any]) -> Iterator[Issue]:
+    """MassGen's other voting strategies (roi, checklist, ...) are valid; this runtime grades them as lenient."""
+    places: list[tuple[Path, Any]] = [(("orchestrator",), data.get("orchestrator"))]
+    for path, agent in agent_entries(data):
+        if isinstance(agent, dict):
+            places += [(path, agent), ((*path, "backend"), agent.get("backend"))]
+    for path, mapping in places:
+        value = mapping.get("voting_sensitivity") if isinstance(mapping, dict) else None
+        if isinstance(value, str) and value not in GRADED_SENSITIVITIES:
+            yield Issue((*path, "voting_sensitivity"), "voting-strategy-not-implemented",
+                        f"voting_sensitivity `{value}` is a MassGen strategy this runtime does not implement; "
+                        "agents judge as `lenient`", hint="use lenient, balanced or strict", severity=INFO)
 
 
 # --- one backend -----------------------------------------------------------------------------------

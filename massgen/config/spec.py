@@ -38,6 +38,7 @@ class AgentSpec:
     disallowed_tools: list[str] = field(default_factory=list)
     exclude_tools: list[str] = field(default_factory=list)
     cwd: str | None = None
+    voting_sensitivity: str | None = None  # the agent's own (agent or backend level), over the orchestrator's
     backend: dict[str, Any] = field(default_factory=dict, repr=False)
     catalog: Catalog | None = field(default=None, repr=False, compare=False)
 

@@ -100,7 +100,8 @@ class Coordinator:
     def _start_round(self, agent_id: str, question: str) -> _Running:
         participant = self.participants[agent_id]
         state = self.board.states[agent_id]
-        limit = self.settings.max_new_answers_per_agent
+        settings = self.settings.for_agent(participant.spec.voting_sensitivity)
+        limit = settings.max_new_answers_per_agent
         answers = self.board.answers()
         view = RoundView(
             agent_id=agent_id,
@@ -110,10 +111,10 @@ class Coordinator:
             vote_only=limit is not None and state.answer_count >= limit,
         )
         messages = round_messages(
-            question, answers, self.board.anon_of, participant.spec.system_message, self.settings,
+            question, answers, self.board.anon_of, participant.spec.system_message, settings,
             vote_only=view.vote_only, history=participant.history,
         )
-        task = asyncio.create_task(play_round(participant, messages, view, self.settings, self.sink))
+        task = asyncio.create_task(play_round(participant, messages, view, settings, self.sink))
         return _Running(task, self.board.revision)
 
     def _settle(self, agent_id: str, finished: _Running) -> None:

@@ -6,7 +6,7 @@ novelty, three workflow attempts per round (the first try plus two reminders).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 Strictness = Literal["lenient", "balanced", "strict"]
@@ -33,6 +33,11 @@ class CoordinationSettings:
             answer_novelty_requirement=_strictness(orchestrator.get("answer_novelty_requirement")),
             skip_coordination_rounds=bool(orchestrator.get("skip_coordination_rounds", False)),
         )
+
+
+    def for_agent(self, own_sensitivity: str | None) -> CoordinationSettings:
+        """An agent's own ``voting_sensitivity`` wins over the orchestrator's."""
+        return replace(self, voting_sensitivity=_strictness(own_sensitivity)) if own_sensitivity else self
 
 
 def _strictness(value: Any) -> Strictness:

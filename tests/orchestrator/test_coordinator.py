@@ -297,6 +297,22 @@ async def test_voting_sensitivity_and_novelty_shape_the_brief():
 
 
 @pytest.mark.anyio
+async def test_an_agent_s_own_voting_sensitivity_overrides_the_orchestrator_s():
+    @presenting("f")
+    def solo(req: Request) -> Reply:
+        return vote("agent1") if req.shown() else answer("a")
+
+    backends = {
+        "picky": ScriptedBackend(spec("picky", voting_sensitivity="strict"), solo),
+        "easy": ScriptedBackend(spec("easy"), answer_then_vote_for("agent1", "b")),
+    }
+    participants = [Participant(b.spec, b) for b in backends.values()]
+    await Coordinator(participants, CoordinationSettings(voting_sensitivity="balanced"), [].append).run("Q")
+    assert "Vote only if it cannot be improved" in backends["picky"].requests[0].system
+    assert "Name at least one weakness" in backends["easy"].requests[0].system
+
+
+@pytest.mark.anyio
 async def test_own_tools_are_offered_beside_the_workflow_tools_and_the_winner_presents_with_them():
     from massgen.agent import Tool, ToolOutcome, Toolset
     from massgen.conversation import ToolSpec
