@@ -5,7 +5,7 @@
     massgen --backend grok --model grok-3-mini     (no question: an interactive chat)
 
 Exit status: 0 on success; 1 after an ``error`` event or when the config does not validate; 2 when the
-command is misused; 130 after Ctrl-C.
+command is misused; 130 after Ctrl-C; 141 when the reader of the output closed it (`| head`).
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound=Callable[..., Any])
 EXIT_ERROR, EXIT_INTERRUPTED = 1, 130  # misuse exits 2 through click
+EXIT_OUTPUT_CLOSED = 141  # what a shell reports for a writer stopped by SIGPIPE (`massgen run ... | head`)
 QUIT_WORDS = frozenset({"exit", "quit", "/exit", "/quit"})
 
 
@@ -128,6 +129,7 @@ def execute(spec: RunSpec, questions: list[str] | None, *, output: str, display:
             single_agent: str | None) -> int:
     """Run the questions (or an interactive chat when None) and return the exit status."""
     from ..output import make_sink
+    from ..output.lines import OutputClosed
 
     agents = [single_agent] if single_agent else [agent.id for agent in spec.agents]
     sink = make_sink(output, display=display, agents=agents)
@@ -136,6 +138,8 @@ def execute(spec: RunSpec, questions: list[str] | None, *, output: str, display:
     except KeyboardInterrupt:
         click.echo("\ninterrupted", err=True)
         return EXIT_INTERRUPTED
+    except OutputClosed:
+        return EXIT_OUTPUT_CLOSED  # the reader has all it wanted; the run stopped streaming for nobody
     except Exception as exc:  # a bug of ours: one line for the user, the traceback with MASSGEN_DEBUG=1
         if os.environ.get("MASSGEN_DEBUG") == "1":
             raise

@@ -5,12 +5,16 @@ long stream those calls cost more than decoding it. ``LineWriter`` keeps deferre
 loop next gets control (which is when the stream waits for more bytes), so a reader still gets every event
 as soon as the process could have written it. Lines written with ``now=True`` go out at once, after any
 that wait, so the order never changes.
+
+When the reader goes away (``massgen run --output jsonl | head``), the next write raises ``OutputClosed``,
+which ends the run quietly instead of streaming into a closed pipe.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import os
 from collections.abc import Callable
 from typing import Any, TextIO
 
@@ -18,6 +22,10 @@ from typing import Any, TextIO
 # from a provider, which cannot be circular, so the per-call cycle check is skipped.
 _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str, check_circular=False)
 MAX_PENDING = 4096  # a producer that never yields to the loop still gets its lines out in bounded batches
+
+
+class OutputClosed(Exception):
+    """Whoever read the output closed it: there is no one left to write the run's events for."""
 
 
 def encode(record: dict[str, Any]) -> str:
@@ -32,8 +40,11 @@ class LineWriter:
         self._transform = transform
         self._pending: list[str] = []
         self._scheduled = False
+        self._reader_gone = False
 
     def write(self, line: str, *, now: bool = False) -> None:
+        if self._reader_gone:
+            raise OutputClosed
         self._pending.append(line)
         if now or len(self._pending) >= MAX_PENDING:
             self.flush()
@@ -46,13 +57,32 @@ class LineWriter:
             self._scheduled = True
 
     def flush(self) -> None:
-        if self._pending:
-            text = "\n".join(self._pending) + "\n"
-            self._pending.clear()
-            self._stream.write(self._transform(text) if self._transform else text)
-        self._stream.flush()
+        """Write what waits; a reader that has gone away is noted (the next ``write`` says so), not raised here,
+        since this also runs as an event-loop callback, where nobody could catch it."""
+        if self._reader_gone:
+            return
+        text = "\n".join(self._pending) + "\n" if self._pending else ""
+        self._pending.clear()
+        try:
+            if text:
+                self._stream.write(self._transform(text) if self._transform else text)
+            self._stream.flush()
+        except BrokenPipeError:
+            self._reader_gone = True
+            _silence(self._stream)
 
     def _flush_scheduled(self) -> None:
         self._scheduled = False
         if self._pending and not self._stream.closed:
             self.flush()
+
+
+def _silence(stream: TextIO) -> None:
+    """Point the stream's descriptor at /dev/null, so the interpreter's own flush at exit cannot fail again."""
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):  # not backed by a descriptor (a StringIO in tests)
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)

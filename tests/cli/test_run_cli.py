@@ -158,6 +158,27 @@ def test_ctrl_c_stops_the_run_and_its_mcp_servers(tmp_path: Path, protocol_serve
     assert process_gone(server_pid)
 
 
+def test_a_reader_that_closes_the_output_ends_the_run_quietly(tmp_path: Path, protocol_server: ProtocolServer) -> None:
+    """`massgen run --output jsonl ... | head -1`: no traceback, no streaming on for nobody, exit 141."""
+    protocol_server.script(Turn(text=" ".join(f"w{i}" for i in range(2000)), delay=0.002))  # about 4 s
+    config = write_config(tmp_path, protocol_server)
+    process = subprocess.Popen([*MASSGEN, "run", "--config", str(config), "--output", "jsonl", "count"], cwd=tmp_path,
+                               env=clean_env(TEST_PROVIDER_KEY="k"), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True)
+    try:
+        first = process.stdout.readline()
+        process.stdout.close()  # the reader goes away, as `head -1` does
+        started = time.monotonic()
+        stderr = process.stderr.read()
+        process.wait(timeout=TIMEOUT)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert json.loads(first)["type"] == "text"
+    assert process.returncode == 141 and "Traceback" not in stderr and "Error" not in stderr, stderr
+    assert time.monotonic() - started < 3  # it stopped instead of streaming the rest of the answer
+
+
 def test_when_no_mcp_server_can_start_the_run_fails_clearly(tmp_path: Path, protocol_server: ProtocolServer) -> None:
     from tests.mcp.helpers import EXITS_AT_START
 
