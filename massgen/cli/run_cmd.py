@@ -129,7 +129,7 @@ def execute(spec: RunSpec, questions: list[str] | None, *, output: str, display:
             single_agent: str | None) -> int:
     """Run the questions (or an interactive chat when None) and return the exit status."""
     from ..output import make_sink
-    from ..output.lines import OutputClosed
+    from ..output.lines import OutputClosed, silence
 
     agents = [single_agent] if single_agent else [agent.id for agent in spec.agents]
     sink = make_sink(output, display=display, agents=agents)
@@ -138,8 +138,9 @@ def execute(spec: RunSpec, questions: list[str] | None, *, output: str, display:
     except KeyboardInterrupt:
         click.echo("\ninterrupted", err=True)
         return EXIT_INTERRUPTED
-    except OutputClosed:
-        return EXIT_OUTPUT_CLOSED  # the reader has all it wanted; the run stopped streaming for nobody
+    except (OutputClosed, BrokenPipeError):  # the reader has all it wanted: stop streaming for nobody
+        silence(sys.stdout)
+        return EXIT_OUTPUT_CLOSED
     except Exception as exc:  # a bug of ours: one line for the user, the traceback with MASSGEN_DEBUG=1
         if os.environ.get("MASSGEN_DEBUG") == "1":
             raise

@@ -21,6 +21,7 @@ from ..events import (
     ToolResult,
     Usage,
 )
+from .console import TerminalConsole
 from .summary import UsageTotals, one_line
 
 _STYLES = {"text": "", "reasoning": "dim italic"}
@@ -28,7 +29,7 @@ _STYLES = {"text": "", "reasoning": "dim italic"}
 
 class RichDisplay:
     def __init__(self, console: Console | None = None, *, waiting: str = "Waiting for the model…") -> None:
-        self.console = console or Console(highlight=False)
+        self.console = console or TerminalConsole(highlight=False)
         self._usage = UsageTotals()
         self._waiting = waiting
         self._status: Any = None

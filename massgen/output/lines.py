@@ -69,7 +69,7 @@ class LineWriter:
             self._stream.flush()
         except BrokenPipeError:
             self._reader_gone = True
-            _silence(self._stream)
+            silence(self._stream)
 
     def _flush_scheduled(self) -> None:
         self._scheduled = False
@@ -77,7 +77,7 @@ class LineWriter:
             self.flush()
 
 
-def _silence(stream: TextIO) -> None:
+def silence(stream: TextIO) -> None:
     """Point the stream's descriptor at /dev/null, so the interpreter's own flush at exit cannot fail again."""
     try:
         fd = stream.fileno()
@@ -86,3 +86,4 @@ def _silence(stream: TextIO) -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, fd)
     os.close(devnull)
+

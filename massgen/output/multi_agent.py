@@ -23,6 +23,7 @@ from rich.text import Text
 
 from ..events import Answer, Error, Event, Final, Notice, TextDelta, ToolCall, Usage, Vote
 from ..orchestrator.state import anonymous_ids
+from .console import TerminalConsole
 from .summary import one_line
 
 _SIDE_BY_SIDE_MAX = 4  # more agents than this are shown as table rows
@@ -44,7 +45,7 @@ class _AgentView:
 
 class MultiAgentDisplay:
     def __init__(self, agent_ids: list[str], console: Console | None = None) -> None:
-        self.console = console or Console()
+        self.console = console or TerminalConsole()
         anon = anonymous_ids(agent_ids)
         self.agents = {agent_id: _AgentView(anon[agent_id]) for agent_id in agent_ids}
         self.real_of = {a: r for r, a in anon.items()}
