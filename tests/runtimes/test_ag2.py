@@ -117,6 +117,8 @@ async def test_function_tools_are_offered_and_answered_by_the_caller(protocol_se
     history += [finish.message, Message("tool", "answer recorded", tool_call_id="call_7", name="new_answer")]
     second = await collect(backend, history, [new_answer])
     assert second[-1].message.content == "Posted."
+    # Registering the tools again gives the AG2 agent a new client; the second reply is still counted.
+    assert [(u.input_tokens, u.output_tokens) for u in first + second if isinstance(u, Usage)] == [(10, 5), (10, 5)]
 
     request_one, request_two = protocol_server.requests
     assert request_one.tool_names() == ["new_answer"]
@@ -143,12 +145,39 @@ async def test_list_form_llm_config_and_a_rejected_key(protocol_server: Protocol
         ({"type": "teachable"}, "agent type 'teachable' is not supported"),
         ({"code_execution_config": {"executor": {"type": "Sandbox"}}}, "code executor 'Sandbox' is not supported"),
         ({"llm_config": {"api_type": "openai"}}, "needs a model"),
+        ({"is_termination_msg": 5}, "is_termination_msg of agent 'a' must be a non-empty text .* got 5"),
+        ({"is_termination_msg": " "}, "is_termination_msg of agent 'a' must be a non-empty text"),
+        ({"is_termination_msg": {"equals": "DONE"}}, "a mapping with one key, contains or endswith"),
+        ({"is_termination_msg": {"contains": "A", "endswith": "B"}}, "a mapping with one key"),
+        ({"is_termination_msg": {"endswith": ["DONE"]}}, "got {'endswith': \\['DONE'\\]}"),
     ],
 )
 def test_config_mistakes_are_clear_errors(tmp_path: Path, change: dict[str, Any], expected: str) -> None:
     config = {"name": "a", "llm_config": {"model": "gpt-4o-mini", "api_key": KEY}, **change}
     with pytest.raises(ConfigError, match=expected):
         create_backend(spec_for(config, tmp_path))
+
+
+@pytest.mark.parametrize(
+    ("rule", "reply", "ends"),
+    [
+        ("ALL DONE", "Here:\n```python\nprint(1)\n```\nALL DONE", True),
+        ({"contains": "ALL DONE"}, "ALL DONE, yet:\n```python\nprint(1)\n```", True),
+        ({"endswith": "DONE"}, "Here:\n```python\nprint(1)\n```\nALL DONE  \n", True),
+        ({"endswith": "DONE"}, "DONE? Not yet:\n```python\nprint(1)\n```", False),
+    ],
+)
+@pytest.mark.anyio
+async def test_is_termination_msg_ends_a_single_agents_turn_at_a_matching_reply(
+    protocol_server: ProtocolServer, tmp_path: Path, rule: Any, reply: str, ends: bool
+) -> None:
+    protocol_server.script(Turn(text=reply), Turn(text="Printed 1."))
+    backend = create_backend(spec_for(coder_config(protocol_server, is_termination_msg=rule), tmp_path))
+    events = await collect(backend, [Message("user", "Print 1.")])
+    ran = [e for e in events if isinstance(e, ToolResult)]
+    assert len(ran) == (0 if ends else 1)  # a matching reply's code is not run
+    assert len(protocol_server.requests) == (1 if ends else 2)
+    assert events[-1].message.content == (reply if ends else "Printed 1.")
 
 
 def test_a_missing_provider_key_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -236,6 +265,55 @@ async def test_a_group_chat_without_tools_answers_with_the_teams_last_word(proto
     finish = events[-1]
     assert finish.reason == "stop" and "42" in finish.message.content and finish.message.content.startswith("exitcode: 0")
     assert not [r for r in protocol_server.requests if "select the next role" in str(r.body)]  # round robin needs no manager
+
+
+def recording(handler: Any, served: list[tuple[int, int]]) -> Any:
+    """``handler``, noting the usage the server reports with each answer: what the run's usage must add up to."""
+
+    def handle(request: Any) -> Turn:
+        turn = handler(request)
+        served.append(turn.usage)
+        return turn
+
+    return handle
+
+
+@pytest.mark.anyio
+async def test_a_group_chats_usage_counts_every_model_call_ag2_made(protocol_server: ProtocolServer, tmp_path: Path) -> None:
+    served: list[tuple[int, int]] = []
+    protocol_server.handler = recording(team_handler(protocol_server, answer_with_tool=True), served)
+    spec = team_spec(protocol_server, tmp_path, "auto")
+    spec.backend["group_config"]["pattern"]["summary_method"] = "reflection_with_llm"  # a model call of the chat manager
+    new_answer = ToolSpec("new_answer", "Post your answer.", {"type": "object", "properties": {"content": {"type": "string"}}})
+    backend = create_backend(spec)
+    history = [Message("user", "What is 6 times 7?")]
+    first = await collect(backend, history, [new_answer])
+    history += [first[-1].message, Message("tool", "answer recorded", tool_call_id="call_team", name="new_answer")]
+    second = await collect(backend, history, [new_answer])
+
+    bodies = [str(r.body["messages"][-1].get("content")) for r in protocol_server.requests]
+    assert sum("select the next role" in body for body in bodies) == 2  # the auto pattern's speaker picks
+    assert sum("Summarize the takeaway" in body for body in bodies) == 1
+    usage = [u for u in first + second if isinstance(u, Usage)]
+    assert (sum(u.input_tokens for u in usage), sum(u.output_tokens for u in usage)) == tuple(map(sum, zip(*served)))
+    assert len(served) == len(protocol_server.requests) == 7
+
+
+@pytest.mark.anyio
+async def test_a_group_members_is_termination_msg_ends_the_chat_before_it_speaks(protocol_server: ProtocolServer, tmp_path: Path) -> None:
+    def handle(request: Any) -> Turn:
+        if "expert programmer" in request.system_text():
+            return Turn(text="LGTM: 6 * 7 = 42, nothing to run.")
+        return Turn(text="TERMINATE")
+
+    protocol_server.handler = handle
+    spec = team_spec(protocol_server, tmp_path, "round_robin")
+    spec.backend["group_config"]["agents"][1]["is_termination_msg"] = {"contains": "LGTM"}  # the Tester, next in turn
+    events = await collect(create_backend(spec), [Message("user", "What is 6 times 7?")])
+    said = "".join(e.text for e in events if isinstance(e, TextDelta))
+    assert said == "[Coder] LGTM: 6 * 7 = 42, nothing to run.\n\n"  # neither the Tester nor the User spoke
+    assert events[-1].message.content == "LGTM: 6 * 7 = 42, nothing to run."
+    assert [r.system_text() for r in protocol_server.requests] == ["You are an expert programmer."]
 
 
 @pytest.mark.parametrize(

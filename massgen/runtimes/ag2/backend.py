@@ -9,7 +9,8 @@ Backend contract for the answering agent:
 - the agent replies to the conversation (``a_generate_reply``); its text becomes ``text`` events;
 - code blocks in a reply run with the configured AG2 executor, streamed as a ``code_execution``
   ``tool_call`` / ``tool_result`` pair; the output goes back to the agent as the next message, until a
-  reply without code (or ``max_consecutive_auto_reply`` rounds);
+  reply without code, a reply that matches the agent's ``is_termination_msg`` (its code does not run),
+  or ``max_consecutive_auto_reply`` rounds;
 - function tools given to ``stream`` (e.g. ``new_answer`` / ``vote``) are registered with the agent as
   tool signatures only: when it calls them the turn ends with ``Finish("tool_calls")`` and the agent
   loop answers them, as with every other backend.
@@ -30,7 +31,7 @@ from ...conversation import Message, ToolSpec
 from ...errors import BackendError, ConfigError, MassGenError, StreamError, TimeoutError_, redact
 from ...events import Event, Finish, TextDelta, ToolCall, ToolResult, Usage
 from .._support import Settings, api_key, silence_timeout, status_error, transcript_prompt
-from .agents import BuiltAgent, build_agent
+from .agents import BuiltAgent, add_tokens, build_agent, spent_tokens
 from .group import USER, build_group, run_group
 
 DEFAULT_TIMEOUT = 600.0  # longest wait for one reply of the agent, unless the config's timeout.read says otherwise
@@ -61,6 +62,7 @@ class AG2Backend:
         self._registered: set[str] = set()
         self._executions = 0
         self._seen_usage = (0, 0)
+        self._replaced_usage = (0, 0)  # totals of the responder's LLM clients that AG2 has since replaced
 
     async def stream(self, messages: list[Message], tools: list[ToolSpec]) -> AsyncIterator[Event]:
         history = [_to_openai(message) for message in messages]
@@ -112,6 +114,8 @@ class AG2Backend:
                     yield call
                 yield Finish("tool_calls", message=Message("assistant", text, tool_calls=calls))
                 return
+            if self._ends_turn(text):
+                break
             blocks = self._code_blocks(text)
             if not blocks:
                 break
@@ -128,6 +132,7 @@ class AG2Backend:
     def _register(self, tools: list[ToolSpec]) -> None:
         """Offer exactly ``tools`` to the agent's LLM (signatures only; nothing executes them here)."""
         agent = self._responder.agent
+        client, spent = agent.client, spent_tokens([agent])
         wanted = {tool.name: tool for tool in tools}
         for name in self._registered - wanted.keys():
             agent.update_tool_signature(name, is_remove=True)
@@ -135,6 +140,8 @@ class AG2Backend:
             signature = {"type": "function", "function": {"name": tool.name, "description": tool.description, "parameters": tool.parameters}}
             agent.update_tool_signature(signature, is_remove=False, silent_override=True)
         self._registered = set(wanted)
+        if agent.client is not client:  # update_tool_signature gives the agent a new client, counting from zero
+            self._replaced_usage = add_tokens(self._replaced_usage, spent)
 
     async def _reply(self, history: list[dict[str, Any]]) -> Any:
         messages = [dict(message) for message in history]  # AG2 pops keys from the messages it is given
@@ -148,20 +155,18 @@ class AG2Backend:
             raise _provider_error(exc, self._key) from None
 
     def _usage(self) -> list[Event]:
-        """Tokens of the latest reply: the growth of AG2's running usage summary."""
-        agents = [self._responder.agent, *(self._group.members if self._group else ())]  # not the chat manager
-        models = [
-            value
-            for agent in agents
-            for value in (getattr(agent.client, "actual_usage_summary", None) or {}).values()
-            if isinstance(value, dict)
-        ]
-        prompt = sum(m.get("prompt_tokens", 0) for m in models)
-        completion = sum(m.get("completion_tokens", 0) for m in models)
+        """Tokens of the latest reply or discussion: the growth of AG2's running usage totals."""
+        current = self._group.tokens() if self._group else spent_tokens([self._responder.agent])
+        prompt, completion = add_tokens(current, self._replaced_usage)
         seen, self._seen_usage = self._seen_usage, (prompt, completion)
         if (prompt, completion) == seen:
             return []
         return [Usage(prompt - seen[0], completion - seen[1])]
+
+    def _ends_turn(self, text: str) -> bool:
+        """The agent's is_termination_msg, applied to its own reply (see ``agents``)."""
+        test = self._responder.ends_turn
+        return test is not None and test({"role": "assistant", "name": self._responder.agent.name, "content": text})
 
     def _code_blocks(self, text: str) -> list[Any]:
         executor = self._responder.executor

@@ -6,19 +6,22 @@
 ``user_agent`` may replace the default "User" agent, which ends the chat by saying TERMINATE and, in a
 MassGen run, answers for the whole team (it is the one offered ``new_answer`` / ``vote``);
 ``max_rounds`` bounds the chat (default 20).
+
+Token usage covers AG2's own model calls too: those of the chat manager (e.g. a ``summary_method:
+reflection_with_llm`` summary) and of the agent AG2 makes for each speaker pick of the ``auto`` pattern.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import import_module
 from types import ModuleType
 from typing import Any
 
 from ...errors import ConfigError, TimeoutError_
-from .agents import BuiltAgent, build_agent, llm_config
+from .agents import BuiltAgent, add_tokens, build_agent, llm_config, spent_tokens
 
 PATTERNS = {"auto": "AutoPattern", "round_robin": "RoundRobinPattern", "random": "RandomPattern"}
 DEFAULT_MAX_ROUNDS = 20
@@ -36,6 +39,18 @@ class Group:
     members: list[Any]
     user: BuiltAgent
     max_rounds: int
+    # The agents AG2 makes for itself in the running chat (its manager, one per auto speaker pick). They go
+    # away with the chat, so once it is over only their token totals are kept.
+    helpers: list[Any] = field(default_factory=list)
+    retired_tokens: tuple[int, int] = (0, 0)
+
+    def tokens(self) -> tuple[int, int]:
+        """Prompt and completion tokens the whole group has used so far, AG2's helpers included."""
+        return add_tokens(spent_tokens([*self.members, self.user.agent, *self.helpers]), self.retired_tokens)
+
+    def retire_helpers(self) -> None:
+        self.retired_tokens = add_tokens(spent_tokens(self.helpers), self.retired_tokens)
+        self.helpers.clear()
 
 
 def build_group(autogen: ModuleType, config: Any, *, defaults: dict[str, Any], cwd: str | None) -> Group:
@@ -63,7 +78,38 @@ def build_group(autogen: ModuleType, config: Any, *, defaults: dict[str, Any], c
     pattern = getattr(patterns, PATTERNS[kind])(
         initial_agent=by_name[initial], agents=members, user_agent=user.agent, group_manager_args=manager_args, **pattern_config
     )
-    return Group(pattern, members, user, int(config.get("max_rounds", DEFAULT_MAX_ROUNDS)))
+    group = Group(pattern, members, user, int(config.get("max_rounds", DEFAULT_MAX_ROUNDS)))
+    _watch_helpers(autogen, group)
+    return group
+
+
+def _watch_helpers(autogen: ModuleType, group: Group) -> None:
+    """Add AG2's own agents of each chat to ``group.helpers`` as AG2 makes them, so their tokens count."""
+    prepare = group.pattern.prepare_group_chat
+
+    def prepare_and_watch(*args: Any, **kwargs: Any) -> Any:
+        components = prepare(*args, **kwargs)
+        manager = next(part for part in components if isinstance(part, autogen.GroupChatManager))
+        group.helpers.append(manager)
+        # The manager picks speakers on the copies of its GroupChat that register_reply keeps (AG2's own
+        # OpenTelemetry instrumentation reaches them the same way).
+        for entry in manager._reply_func_list:
+            if isinstance(entry.get("config"), autogen.GroupChat):
+                _watch_speaker_picks(entry["config"], group.helpers)
+        return components
+
+    group.pattern.prepare_group_chat = prepare_and_watch
+
+
+def _watch_speaker_picks(chat: Any, helpers: list[Any]) -> None:
+    create = chat._create_internal_agents  # makes the (checking, speaker-selection) pair of each auto pick
+
+    def create_and_watch(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
+        checking, selecting = create(*args, **kwargs)
+        helpers.append(selecting)  # the checking agent only validates the pick, without a model
+        return checking, selecting
+
+    chat._create_internal_agents = create_and_watch
 
 
 def _user_agent(autogen: ModuleType, config: Any, team_llm: Any, defaults: dict[str, Any], cwd: str | None) -> BuiltAgent:
@@ -117,5 +163,6 @@ async def run_group(autogen: ModuleType, group: Group, prompt: str, timeout: flo
             yield item
     finally:
         task.cancel()
+        group.retire_helpers()
         for agent in (*group.members, group.user.agent):
             agent.hook_lists["process_message_before_send"].remove(overhear)
