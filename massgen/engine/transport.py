@@ -87,14 +87,12 @@ async def stream_events(
     deadline = time.monotonic() + policy.total
     attempt = 0
     while True:
-        handed_on = False
         try:
             async for event in _attempt(request, new_decoder(), policy, label, secrets, deadline, agent):
-                handed_on = True
                 yield event
             return
-        except _Retry as retry:
-            if handed_on or attempt >= policy.max_retries:
+        except _Retry as retry:  # _attempt retries only what failed before its first event was handed on
+            if attempt >= policy.max_retries:
                 raise retry.error from None
             delay = _backoff(attempt, retry.delay)
             if time.monotonic() + delay > deadline:
@@ -122,8 +120,10 @@ async def _attempt(
     try:
         if response.status_code >= 400:
             raise await _status_error(response, label, secrets)
+        if response.headers.get("content-type", "").startswith("application/json"):
+            raise await _not_a_stream(response, label, secrets)
         parser = SSEParser()
-        async for chunk in response.aiter_raw():
+        async for chunk in response.aiter_bytes():  # decoded: a provider may gzip its stream
             for name, data in parser.feed(chunk):
                 for event in decoder.feed(name, data):
                     handed_on = True
@@ -151,13 +151,27 @@ async def _attempt(
         await response.aclose()
 
 
+async def _read_body(response: httpx.Response) -> bytes:
+    """The (decompressed) body, up to ``error_body_limit`` bytes: enough for any error message."""
+    limit = http_defaults()["error_body_limit"]
+    body = b""
+    async for chunk in response.aiter_bytes():
+        body += chunk
+        if len(body) >= limit:
+            break
+    return body
+
+
+async def _not_a_stream(response: httpx.Response, label: str, secrets: tuple[str, ...]) -> ProviderError:
+    """A 200 with a JSON body where events were asked for: usually an error some servers send with 200."""
+    message = _provider_message(await _read_body(response))
+    return ProviderError(redact(f"{label}: the provider answered with JSON instead of an event stream: {message}", secrets),
+                         status=response.status_code, request_id=_request_id(response.headers), provider=label)
+
+
 async def _status_error(response: httpx.Response, label: str, secrets: tuple[str, ...]) -> Exception:
     defaults = http_defaults()
-    body = b""
-    async for chunk in response.aiter_raw():
-        body += chunk
-        if len(body) >= defaults["error_body_limit"]:
-            break
+    body = await _read_body(response)
     status = response.status_code
     request_id = _request_id(response.headers)
     message = redact(f"{label}: {_provider_message(body) or response.reason_phrase or 'request failed'}", secrets)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from massgen.errors import (
@@ -170,3 +172,30 @@ async def test_a_session_closes_the_pooled_client_it_used(protocol_server: Proto
     assert answer == "pooled"
     client = next(c for c in opened if c is not None)  # the client that carried the stream ...
     assert client.is_closed and loop not in transport._CLIENTS  # ... is closed with the session
+
+
+@pytest.mark.anyio
+async def test_a_gzip_compressed_stream_and_error_body_are_decoded(protocol_server: ProtocolServer) -> None:
+    import gzip
+
+    from tests.conftest import RECORDED
+
+    body = (RECORDED / "openai_chat" / "gpt4o_mini_text_after_tool_result.sse").read_bytes()
+    protocol_server.script(Reply.sse(gzip.compress(body), {"content-encoding": "gzip"}))
+    events = await collect(backend_for(protocol_server, "vllm"))
+    assert "".join(e.text for e in events if isinstance(e, TextDelta)) and isinstance(events[-1], Finish)
+
+    denied = json.dumps({"error": {"message": "invalid api key", "type": "auth"}}).encode()
+    protocol_server.script(Reply(401, gzip.compress(denied), {"content-encoding": "gzip"}))
+    with pytest.raises(AuthenticationError, match="invalid api key"):
+        await collect(backend_for(protocol_server, "vllm"))
+
+
+@pytest.mark.anyio
+async def test_a_json_answer_where_a_stream_was_asked_for_shows_the_provider_s_message(
+    protocol_server: ProtocolServer,
+) -> None:
+    protocol_server.script(Reply(200, {"error": {"message": "Model m is not loaded"}}))
+    with pytest.raises(ProviderError, match="instead of an event stream: Model m is not loaded"):
+        await collect(backend_for(protocol_server, "lmstudio"))
+    assert len(protocol_server.requests) == 1  # not retried: the same request would get the same answer
