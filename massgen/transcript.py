@@ -4,12 +4,14 @@ The first line describes the run (config, agents without any credentials); then 
 event any agent produced (the ``--output jsonl`` form), each with ``t``, seconds since the start; and a last
 ``session_end`` line with the last final answer and who gave it, the duration and each agent's token
 usage. Every line goes through ``redact`` with the run's own API keys, so a key that leaks into a
-provider's error text never reaches the file.
+provider's error text never reaches the file. Where the folder cannot be written, the run goes on without a
+transcript, after a warning on stderr.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 import time
 import uuid
 from collections import defaultdict
@@ -41,11 +43,8 @@ class Transcript:
         self._usage: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         self._final: Final | None = None
         self._answered = True  # whether the last question got its final answer
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
-        directory = (root or Path.cwd()) / SESSIONS_DIR
-        directory.mkdir(parents=True, exist_ok=True)
-        self.path = directory / f"{stamp}-{uuid.uuid4().hex[:8]}.jsonl"
-        self._file: TextIO = self.path.open("w", encoding="utf-8")
+        self.path: Path | None = None
+        self._file = self._open((root or Path.cwd()) / SESSIONS_DIR)
         secrets = known_secrets(spec.agents)
         self._lines = LineWriter(self._file, lambda text: redact(text, secrets))
         self._write({
@@ -57,6 +56,20 @@ class Transcript:
                 for a in spec.agents
             ],
         })
+
+    def _open(self, directory: Path) -> TextIO:
+        """The session file; where it cannot be written (a read-only folder) the run goes on without it."""
+        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            path = directory / f"{stamp}-{uuid.uuid4().hex[:8]}.jsonl"
+            file = path.open("w", encoding="utf-8")
+        except OSError as exc:
+            sys.stderr.write(f"massgen: warning: no session transcript for this run: cannot write in {directory} "
+                             f"({exc.strerror or exc})\n")
+            return open(os.devnull, "w", encoding="utf-8")
+        self.path = path
+        return file
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, Usage) and event.agent:

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from massgen.config.spec import RunSpec
-from massgen.events import Event
+from massgen.events import Event, Final
 from massgen.orchestrator import CoordinationSettings, Coordinator, Participant
 from massgen.transcript import Transcript
 from tests.orchestrator.scripted import Reply, Request, ScriptedBackend, answer, spec, vote
@@ -54,3 +54,15 @@ async def test_transcript_has_every_event_and_no_key(tmp_path, monkeypatch):
     assert end["usage"]["good"]["input_tokens"] > 0 and end["duration_seconds"] >= 0
     assert all("t" in r for r in records[1:-1])
     assert len(forwarded) == len(records) - 3  # every event also went on to the display
+
+
+def test_a_folder_that_cannot_be_written_costs_the_transcript_not_the_run(tmp_path, capsys):
+    blocked = tmp_path / "file-not-folder"
+    blocked.write_text("")  # .massgen cannot be created below a file: mkdir fails for root too
+    forwarded: list[Event] = []
+    transcript = Transcript(RunSpec(agents=[spec("a")]), forwarded.append, root=blocked)
+    transcript.question("Q?")
+    transcript(Final("the answer", agent="a"))
+    transcript.close()
+    assert transcript.path is None and [e.content for e in forwarded] == ["the answer"]
+    assert "no session transcript for this run" in capsys.readouterr().err
