@@ -114,10 +114,12 @@ class Session:
 
 
 def _describe(exc: MassGenError) -> str:
-    """One readable line; a provider error names the backend it came from."""
-    if isinstance(exc, BackendError):
-        return f"{exc.provider or 'provider'} error: {exc}"
-    return str(exc)
+    """One readable line; a provider error names the backend it came from (once: the engine's own messages
+    already start with it)."""
+    text = str(exc)
+    if isinstance(exc, BackendError) and not (exc.provider and text.startswith(exc.provider)):
+        return f"{exc.provider or 'provider'} error: {text}"
+    return text
 
 
 async def run_session(
