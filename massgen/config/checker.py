@@ -213,7 +213,8 @@ class Checker:
         if fitting:
             out.extend(min(fitting, key=len))
             return
-        wanted = " or ".join(_TYPE_NAMES.get(b.get("type"), str(b.get("type"))) for b in branches)
+        kinds = dict.fromkeys(_TYPE_NAMES.get(b.get("type"), str(b.get("type"))) for b in branches)  # once each
+        wanted = " or ".join(kinds)
         out.append(Issue(path, "invalid-type", f"`{key_name(path)}` must be {wanted}, got {describe(value)}"))
 
 

@@ -118,3 +118,14 @@ def test_cwd_variable_is_massgen_s_not_the_environment_s() -> None:
         "      - {name: pw, command: npx, args: ['--output-dir=${cwd}/shots']}\n"
     )
     assert spec.agents[0].mcp_servers[0]["args"] == ["--output-dir=ws/shots"]
+
+
+@pytest.mark.parametrize("value, problem", [
+    ("DONE", None), ("{endswith: DONE}", None), ("{contains: DONE}", None),
+    ("5", "must be a string or a mapping, got an integer"), ("{starts: X}", "unknown key `starts`"),
+])
+def test_ag2_termination_rule_forms(value: str, problem: str | None) -> None:
+    text = (f"agent:\n  id: a\n  backend:\n    type: ag2\n    agent_config: {{type: assistant, name: a, "
+            f"llm_config: {{model: gpt-4o}}, is_termination_msg: {value}}}\n")
+    messages = [d.message for d in compile_text(text, "ag2.yaml").diagnostics if d.is_error]
+    assert messages == [] if problem is None else any(problem in m for m in messages), messages
