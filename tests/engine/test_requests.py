@@ -215,3 +215,9 @@ def test_a_local_server_without_model_gets_no_model_field(type_: str) -> None:
     backend = create(agent_spec({"type": type_}))
     request = backend.build_request([Message("user", "hi")], [])
     assert "model" not in request.body and request.body["messages"] == [{"role": "user", "content": "hi"}]
+
+
+@pytest.mark.parametrize("model", ["gemini-2.5-flash", "models/gemini-2.5-flash"])
+def test_gemini_takes_the_model_with_or_without_its_resource_prefix(protocol_server: ProtocolServer, model: str) -> None:
+    request = backend_for(protocol_server, "gemini", model=model).build_request([Message("user", "hi")], [])
+    assert request.url.endswith("/v1beta/models/gemini-2.5-flash:streamGenerateContent")
