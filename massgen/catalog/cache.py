@@ -8,10 +8,9 @@ An unreadable, corrupt or unwritable cache is silently ignored: the cache only e
 
 from __future__ import annotations
 
-import zlib
 import json
 import os
-import tempfile
+import zlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any

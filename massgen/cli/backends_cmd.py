@@ -35,7 +35,7 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
     widths = [max(len(r[i]) for r in rows) for i in range(len(headers) - 1)]
     lines = []
     for row in rows:
-        cells = [cell.ljust(width) for cell, width in zip(row, widths)] + [row[-1]]
+        cells = [cell.ljust(width) for cell, width in zip(row[:-1], widths, strict=True)] + [row[-1]]
         lines.append("  ".join(cells).rstrip())
     lines.insert(1, "  ".join("-" * w for w in widths) + "  " + "-" * len(headers[-1]))
     return "\n".join(lines)

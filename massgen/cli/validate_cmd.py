@@ -44,7 +44,8 @@ def validate(files: tuple[str, ...], output_format: str, strict: bool, verbose: 
              catalog_dirs: tuple[str, ...]) -> None:
     """Check MassGen config files and report every problem with its line and column."""
     from ..config import compile_file
-    from ..config.report import format_github, format_json, format_text, strict as make_strict
+    from ..config.report import format_github, format_json, format_text
+    from ..config.report import strict as make_strict
 
     if not files:
         raise click.UsageError("give at least one config file or folder, e.g. `massgen validate examples/`")

@@ -6,8 +6,8 @@ import difflib
 from collections.abc import Collection
 from typing import Any
 
-from ..errors import MassGenError
 from ..catalog import BackendDef, ProviderDef
+from ..errors import MassGenError
 
 Owner = BackendDef | ProviderDef
 

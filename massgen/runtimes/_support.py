@@ -7,7 +7,14 @@ import os
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from ..errors import AuthenticationError, BackendError, BadRequestError, MissingExtraError, ProviderError, RateLimitError
+from ..errors import (
+    AuthenticationError,
+    BackendError,
+    BadRequestError,
+    MissingExtraError,
+    ProviderError,
+    RateLimitError,
+)
 
 if TYPE_CHECKING:
     from ..config.spec import AgentSpec
