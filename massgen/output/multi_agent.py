@@ -44,29 +44,48 @@ class _AgentView:
 
 
 class MultiAgentDisplay:
+    """One question at a time: its panels stay on screen once it is answered (or failed), and the next
+    question starts with fresh panels (``waiting()``, or the ``final`` event of the one before)."""
+
     def __init__(self, agent_ids: list[str], console: Console | None = None) -> None:
         self.console = console or TerminalConsole()
-        anon = anonymous_ids(agent_ids)
-        self.agents = {agent_id: _AgentView(anon[agent_id]) for agent_id in agent_ids}
-        self.real_of = {a: r for r, a in anon.items()}
+        self._anon = anonymous_ids(agent_ids)
+        self.real_of = {a: r for r, a in self._anon.items()}
+        self._new_question()
+
+    def _new_question(self) -> None:
+        self.agents = {agent_id: _AgentView(anon) for agent_id, anon in self._anon.items()}
         self.presenter: str | None = None
         self.presentation = ""
         self.banner = ""
         self.final: str | None = None
         self.error: str | None = None
+        self._seen = False  # any event of this question yet (anything to leave on screen)
         self._live = Live(console=self.console, get_renderable=self._render, refresh_per_second=8, transient=True)
+
+    def waiting(self) -> None:
+        """A question goes out: whatever the last one left (an error, no final answer) stays on screen,
+        and the panels start afresh."""
+        self._settle()
 
     def close(self) -> None:
         """Leaves the agents and the final answer (or the error) on screen."""
+        self._settle()
+
+    def _settle(self) -> None:
+        """Replace the live view of this question by its printed outcome, then start a fresh one."""
         if self._live.is_started:
             self._live.stop()
-        self.console.print(self._render_agents())
-        if self.error is not None:
-            self.console.print(Text(f"error: {self.error}", style="bold red"))
-        if self.final is not None or self.presentation or self.banner:
-            self.console.print(self._render_final())
+        if self._seen:
+            self.console.print(self._render_agents())
+            if self.error is not None:
+                self.console.print(Text(f"error: {self.error}", style="bold red"))
+            if self.final is not None or self.presentation or self.banner:
+                self.console.print(self._render_final())
+        self._new_question()
 
     def __call__(self, event: Event) -> None:
+        self._seen = True
         if not self._live.is_started:
             self._live.start()
         view = self.agents.get(event.agent or "")
@@ -97,7 +116,10 @@ class MultiAgentDisplay:
         elif isinstance(event, Notice):
             self._notice(event, view)
         elif isinstance(event, Final):
+            # The final answer as it stands (a fallback's differs from what streamed); the question is over.
             self.final = event.content
+            self._settle()
+            return
         self._live.refresh()
 
     def _notice(self, notice: Notice, view: _AgentView) -> None:
@@ -160,20 +182,34 @@ class MultiAgentDisplay:
 
 
 class PlainMultiAgentSink:
-    """``--no-display`` for several agents: the final answer alone on stdout, coordination steps on stderr."""
+    """``--no-display`` for several agents: the final answer alone on stdout, coordination steps on stderr.
+
+    The winner's presentation streams to stdout as it comes. When the final answer is not what streamed (the
+    presentation failed or timed out part way and the winner's last answer is presented instead), the cut-off
+    text's line is ended and the final answer follows in full, so stdout always ends with the whole answer.
+    """
 
     def __init__(self, agent_ids: list[str], out: TextIO | None = None, err: TextIO | None = None) -> None:
         self._out, self._err = out or sys.stdout, err or sys.stderr
         self._real_of = {anon: real for real, anon in anonymous_ids(agent_ids).items()}
+        self._new_question()
+        self._at_line_start = True
+
+    def _new_question(self) -> None:
         self._presenter: str | None = None
         self._streamed = ""
 
+    def waiting(self) -> None:
+        """A question goes out: nothing of the previous question's winner carries over to it."""
+        self._end_line()
+        self._new_question()
+
     def __call__(self, event: Event) -> None:
         who = f"[{event.agent}] " if event.agent else ""
-        if isinstance(event, TextDelta) and event.agent == self._presenter:
-            self._streamed += event.text
-            self._out.write(event.text)
-            self._out.flush()
+        if isinstance(event, TextDelta):
+            if self._presenter is not None and event.agent == self._presenter:
+                self._streamed += event.text
+                self._write(event.text)
         elif isinstance(event, Answer):
             self._note(f"{who}new answer: {one_line(event.content)}")
         elif isinstance(event, Vote):
@@ -186,14 +222,33 @@ class PlainMultiAgentSink:
         elif isinstance(event, Error):
             self._note(f"{who}error: {event.message}")
         elif isinstance(event, Final):
-            if not self._streamed:  # presented as it stood (timeout, failed winner): nothing streamed yet
-                self._out.write(event.content)
-            self._out.write("\n")
+            if not _already_shown(event.content, self._streamed):
+                self._end_line()
+                self._write(event.content)
+            self._end_line()
+            self._new_question()
+
+    def _write(self, text: str) -> None:
+        if text:
+            self._out.write(text)
             self._out.flush()
+            self._at_line_start = text.endswith("\n")
+
+    def _end_line(self) -> None:
+        if not self._at_line_start:
+            self._write("\n")
 
     def _note(self, line: str) -> None:
+        self._end_line()  # a note in the terminal must not land in the middle of the answer's line
         self._err.write(line + "\n")
         self._err.flush()
 
     def close(self) -> None:
+        self._end_line()
         self._out.flush()
+
+
+def _already_shown(final: str, streamed: str) -> bool:
+    """Whether the streamed presentation ends with the final answer (it may have written more before a tool
+    call: the final answer is the last turn's text)."""
+    return streamed.rstrip().endswith(final.strip())
