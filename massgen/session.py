@@ -63,7 +63,7 @@ class Session:
         from .orchestrator.team import ask_team, open_team
 
         if self._team is None:
-            self._team = await open_team(self.spec, self._stack)
+            self._team = await open_team(self.spec, self._stack, self.sink)
         return await ask_team(self.spec, self._team, question, self.sink, history)
 
     # ---- end of the multi-agent path ----

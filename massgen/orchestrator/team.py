@@ -14,8 +14,11 @@ from .participant import Participant
 from .settings import CoordinationSettings
 
 
-async def open_team(spec: RunSpec, stack: AsyncExitStack) -> list[Participant]:
-    """Backends first (a missing key fails before any MCP server starts), then all toolsets concurrently."""
+async def open_team(spec: RunSpec, stack: AsyncExitStack, sink: EventSink | None = None) -> list[Participant]:
+    """Backends first (a missing key fails before any MCP server starts), then all toolsets concurrently.
+
+    An MCP server that could not start is a ``notice`` to ``sink`` with its agent's id, as in a single-agent run.
+    """
     from ..agent.setup import open_toolset
     from ..backend import create_backend
 
@@ -24,7 +27,7 @@ async def open_team(spec: RunSpec, stack: AsyncExitStack) -> list[Participant]:
         backend = create_backend(agent)
         stack.push_async_callback(backend.aclose)
         backends.append(backend)
-    toolsets = await asyncio.gather(*(open_toolset(agent, stack) for agent in spec.agents))
+    toolsets = await asyncio.gather(*(open_toolset(agent, stack, sink) for agent in spec.agents))
     return [Participant(a, b, t) for a, b, t in zip(spec.agents, backends, toolsets, strict=True)]
 
 

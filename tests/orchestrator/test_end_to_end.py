@@ -339,3 +339,20 @@ async def test_an_agent_uses_its_mcp_tools_while_coordinating_and_presenting(ser
     assert next(r for r in server.requests if r.protocol == "gemini").tool_names() == ["new_answer", "vote"]
     assert "the add tool says 4" in [a.content for a in of(events, Answer)]
     assert final == "Presented with the tool's help: 4"
+
+
+@pytest.mark.anyio
+async def test_an_mcp_server_that_cannot_start_is_a_notice_in_a_multi_agent_run_too(server):
+    from tests.mcp.helpers import EXITS_AT_START, demo
+
+    command, (script,) = demo()["command"], demo()["args"]
+    servers = (f', mcp_servers: [{{name: demo, type: stdio, command: "{command}", args: ["{script}"]}}, '
+               f'{{name: db, type: stdio, command: "{sys.executable}", args: ["-c", "{EXITS_AT_START}"]}}]')
+    server.handler = agreeing_team("agent2")
+    spec = compile_text(config(server, chatter_extra=servers), "team.yaml").spec
+    assert spec is not None
+    events: list[Event] = []
+    assert await run_session(spec, "What is 2+2?", events.append) == "Final answer presented by claudia."
+    [unavailable] = [n for n in of(events, Notice) if n.kind == "mcp_server_unavailable"]
+    assert unavailable.agent == "chatter"
+    assert "'db' is not available" in unavailable.message and "cannot open the database" in unavailable.message
