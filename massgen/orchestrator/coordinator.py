@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from ..errors import MassGenError, redact
 from ..events import Answer, EventSink, Notice, Vote
+from ..output.lines import OutputClosed
 from .participant import Participant
 from .presenter import present, present_existing
 from .prompts import round_messages
@@ -165,11 +166,19 @@ class Coordinator:
 
 
 def _outcome(task: asyncio.Task[RoundOutcome]) -> RoundOutcome:
-    # Anything a backend raises beyond our own errors still only takes that one agent out.
-    error = task.exception()
-    if error is not None:
-        return RoundOutcome(failure=redact(f"{type(error).__name__}: {error}"))
-    return task.result()
+    """What a finished round came to. Anything a backend raises beyond our own errors still only takes that
+    one agent out; but an output nobody reads any more (``massgen run ... | head``) ends the whole run, and a
+    cancellation, Ctrl-C or exit is never a failure of the agent: those propagate."""
+    error = task.exception()  # raises CancelledError itself if the round was cancelled
+    if error is None:
+        return task.result()
+    if _ends_the_run(error):
+        raise error
+    return RoundOutcome(failure=redact(f"{type(error).__name__}: {error}"))
+
+
+def _ends_the_run(error: BaseException) -> bool:
+    return isinstance(error, (OutputClosed, BrokenPipeError)) or not isinstance(error, Exception)
 
 
 async def _cancel(tasks: list[asyncio.Task[RoundOutcome]]) -> None:
@@ -177,4 +186,6 @@ async def _cancel(tasks: list[asyncio.Task[RoundOutcome]]) -> None:
         task.cancel()
     if tasks:
         await asyncio.wait(tasks, timeout=_CANCEL_GRACE_SECONDS)
-
+    for task in tasks:  # a round that failed while the run was ending: nothing more to report about it
+        if task.done() and not task.cancelled():
+            task.exception()

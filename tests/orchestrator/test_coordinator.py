@@ -3,11 +3,15 @@ reminders, limits and the timeout."""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from massgen.errors import ProviderError
 from massgen.events import Answer, Event, Final, Notice, TextDelta, Vote
 from massgen.orchestrator import CoordinationError, CoordinationSettings, Coordinator, Participant
+from massgen.orchestrator.coordinator import _outcome
+from massgen.output.lines import OutputClosed
 from tests.orchestrator.scripted import Reply, Request, ScriptedBackend, answer, spec, vote
 
 
@@ -360,3 +364,73 @@ async def test_vote_and_new_answer_in_one_turn_keep_the_first_and_refuse_the_sec
     assert [(r.name, r.is_error) for r in first_round] == [("new_answer", False), ("vote", True)]
     assert "already has a workflow action" in first_round[1].content
     assert "mine" in [a.content for a in of(events, Answer) if a.agent == "both"]
+
+
+class ClosedOutput:
+    """A sink whose reader went away at the first streamed text (``massgen run --no-display ... | head``):
+    every text write raises, as ``LineWriter`` and the terminal consoles do; the coordination steps still get
+    through (they go to stderr)."""
+
+    def __init__(self, error: type[BaseException]) -> None:
+        self.error = error
+        self.events: list[Event] = []
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, TextDelta):
+            raise self.error
+        self.events.append(event)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("error", [OutputClosed, BrokenPipeError])
+async def test_a_closed_output_ends_the_whole_run_at_once(error):
+    def thinks_aloud(req: Request) -> Reply:
+        return Reply(text="Let me think...", delay=0.01)
+
+    def slow(req: Request) -> Reply:
+        return Reply(delay=3600)  # still working when the output closes: must be cancelled, not waited for
+
+    backends = {a: ScriptedBackend(spec(a), p) for a, p in {"a": thinks_aloud, "b": slow, "c": slow}.items()}
+    sink = ClosedOutput(error)
+    coordinator = Coordinator([Participant(b.spec, b) for b in backends.values()], CoordinationSettings(), sink)
+    before = asyncio.all_tasks()
+    with pytest.raises(error):
+        await asyncio.wait_for(coordinator.run("Q"), timeout=5)
+    assert not [t for t in asyncio.all_tasks() - before if not t.done()]  # no round left running
+    assert not of(sink.events, Notice)  # nobody was "dropped out": the run ended
+
+
+@pytest.mark.anyio
+async def test_any_other_exception_of_a_round_only_drops_that_agent():
+    def breaks(req: Request) -> Reply:
+        return Reply(error=RuntimeError("the SDK tripped over itself"))
+
+    coordinator, events, _ = build({"alpha": breaks, "beta": answer_then_vote_for("agent2", "beta says 4")})
+    result = await coordinator.run("Q")
+    assert result.winner == "beta"
+    [dropped] = [n for n in of(events, Notice) if n.kind == "agent_failed"]
+    assert dropped.agent == "alpha" and "RuntimeError: the SDK tripped over itself" in dropped.message
+
+
+@pytest.mark.anyio
+async def test_cancelling_the_run_cancels_its_rounds():
+    def slow(req: Request) -> Reply:
+        return Reply(delay=3600)
+
+    coordinator, _, _ = build({"a": slow, "b": slow, "c": slow})
+    before = asyncio.all_tasks()
+    run = asyncio.create_task(coordinator.run("Q"))
+    await asyncio.sleep(0.05)
+    run.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await run
+    assert not [t for t in asyncio.all_tasks() - before if not t.done()]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("error", [KeyboardInterrupt, SystemExit])
+async def test_ctrl_c_or_exit_in_a_round_is_not_an_agent_failure(error):
+    finished = asyncio.get_running_loop().create_future()
+    finished.set_exception(error())
+    with pytest.raises(error):
+        _outcome(finished)
