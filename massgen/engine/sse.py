@@ -2,8 +2,9 @@
 
 Works on bytes as they come off the socket: events end at a blank line (``\\n\\n`` or ``\\r\\n\\r\\n``), lines
 are ``event:``, ``data:`` (several are joined with ``\\n``), comments (``:``) and fields we ignore (``id:``,
-``retry:``). A last event without its blank line is still delivered at end of stream: recorded Anthropic
-bodies end that way, and dropping their ``message_stop`` would turn a complete answer into an error.
+``retry:``). An event without any ``data:`` line (``event: keepalive``) is not dispatched, as the SSE spec
+says. A last event without its blank line is still delivered at end of stream: recorded Anthropic bodies
+end that way, and dropping their ``message_stop`` would turn a complete answer into an error.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ def _parse_block(block: bytes) -> SSEEvent | None:
             data.append(value)
         elif field == b"event":
             name = value.decode("utf-8", "replace").strip()
-    if not data and name is None:
+    if not data:  # the SSE spec: an empty data buffer is not dispatched (``event: keepalive`` alone)
         return None
     return name, b"\n".join(data)
 

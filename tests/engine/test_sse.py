@@ -51,3 +51,15 @@ def test_chat_tool_arguments_that_are_not_json_are_an_error() -> None:
     decoder.feed(None, b'{"choices":[{"index":0,"delta":{},"finish_reason":"tool_calls"}]}')
     with pytest.raises(StreamError, match="not valid JSON"):
         decoder.finish()
+
+
+@pytest.mark.parametrize("block", [b"event: keepalive\n\n", b"event: ping\nid: 3\nretry: 10\n\n", b"id: 4\n\n",
+                                   b"event: keepalive\r\n\r\n"])
+def test_an_event_without_data_lines_is_not_dispatched(block: bytes) -> None:
+    # the SSE spec: an empty data buffer ends the event without dispatching it (its name is dropped too)
+    assert list(iter_events([block + b"data: 1\n\n" + block])) == [(None, b"1")]
+    assert list(iter_events([b"data: 1\n\n" + block.rstrip(b"\r\n")])) == [(None, b"1")]  # unterminated at the end
+
+
+def test_an_empty_data_line_is_still_an_event() -> None:
+    assert list(iter_events([b"event: x\ndata:\n\n"])) == [("x", b"")]

@@ -5,7 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from ...events import BuiltinTool, Event, ReasoningDelta, TextDelta, ToolCall
-from .base import ended_early, final_events, load, parse_arguments, stream_error
+from .base import (
+    SHAPE_ERRORS,
+    ended_early,
+    error_fields,
+    final_events,
+    load,
+    malformed,
+    parse_arguments,
+    stream_error,
+)
 
 PROTOCOL = "anthropic_messages"
 FINISH = {"end_turn": "stop", "stop_sequence": "stop", "tool_use": "tool_calls", "max_tokens": "length",
@@ -29,29 +38,32 @@ class AnthropicDecoder:
 
     def feed(self, name: str | None, data: bytes) -> list[Event]:
         event = load(data, PROTOCOL)
-        kind = event.get("type") or name
-        if kind == "content_block_delta":
-            return self._delta(event["index"], event["delta"])
-        if kind == "content_block_start":
-            self.blocks[event["index"]] = dict(event["content_block"])
+        try:
+            kind = event.get("type") or name
+            if kind == "content_block_delta":
+                return self._delta(event["index"], event["delta"])
+            if kind == "content_block_start":
+                self.blocks[event["index"]] = dict(event["content_block"])
+                return []
+            if kind == "content_block_stop":
+                return self._block_done(event["index"])
+            if kind == "message_start":
+                usage = event["message"].get("usage") or {}
+                self.input_tokens = usage.get("input_tokens") or 0
+                self.output_tokens = usage.get("output_tokens") or 0
+            elif kind == "message_delta":
+                self.raw_reason = (event.get("delta") or {}).get("stop_reason") or self.raw_reason
+                usage = event.get("usage") or {}  # cumulative counts; 0 is a real value
+                self.input_tokens = usage["input_tokens"] if usage.get("input_tokens") is not None else self.input_tokens
+                self.output_tokens = usage["output_tokens"] if usage.get("output_tokens") is not None else self.output_tokens
+            elif kind == "message_stop":
+                self.stopped = True
+            elif kind == "error":
+                error = error_fields(event.get("error") or {})
+                raise stream_error(PROTOCOL, error.get("message", str(event)), None, error.get("type"))
             return []
-        if kind == "content_block_stop":
-            return self._block_done(event["index"])
-        if kind == "message_start":
-            usage = event["message"].get("usage") or {}
-            self.input_tokens = usage.get("input_tokens") or 0
-            self.output_tokens = usage.get("output_tokens") or 0
-        elif kind == "message_delta":
-            self.raw_reason = (event.get("delta") or {}).get("stop_reason") or self.raw_reason
-            usage = event.get("usage") or {}  # cumulative counts; 0 is a real value
-            self.input_tokens = usage["input_tokens"] if usage.get("input_tokens") is not None else self.input_tokens
-            self.output_tokens = usage["output_tokens"] if usage.get("output_tokens") is not None else self.output_tokens
-        elif kind == "message_stop":
-            self.stopped = True
-        elif kind == "error":
-            error = event.get("error") or {}
-            raise stream_error(PROTOCOL, error.get("message", str(event)), None, error.get("type"))
-        return []
+        except SHAPE_ERRORS as exc:
+            raise malformed(PROTOCOL, event.get("type") or name, exc, data) from None
 
     def _delta(self, index: int, delta: dict[str, Any]) -> list[Event]:
         kind = delta.get("type")
@@ -93,13 +105,13 @@ class AnthropicDecoder:
     def finish(self) -> list[Event]:
         if not self.stopped:
             raise ended_early(PROTOCOL, "message_stop")
-        events: list[Event] = []
-        for index in sorted(self.partial_json):  # a block cut off by max_tokens never got its stop
-            block = self.blocks[index]
-            if block.get("type") == "tool_use" and self.raw_reason != "max_tokens":
-                raise ended_early(PROTOCOL, f"the end of tool call {block.get('name')!r}")
-        blocks = [self.blocks[i] for i in sorted(self.blocks) if i not in self.partial_json]
-        events += final_events((self.input_tokens, self.output_tokens), FINISH.get(self.raw_reason or "", "other"),
-                               self.raw_reason, self.text, self.calls, {"content": blocks})
-        return events
-
+        try:
+            for index in sorted(self.partial_json):  # a block cut off by max_tokens never got its stop
+                block = self.blocks[index]
+                if block.get("type") == "tool_use" and self.raw_reason != "max_tokens":
+                    raise ended_early(PROTOCOL, f"the end of tool call {block.get('name')!r}")
+            blocks = [self.blocks[i] for i in sorted(self.blocks) if i not in self.partial_json]
+            return final_events((self.input_tokens, self.output_tokens), FINISH.get(self.raw_reason or "", "other"),
+                                self.raw_reason, self.text, self.calls, {"content": blocks})
+        except SHAPE_ERRORS as exc:
+            raise malformed(PROTOCOL, "message_stop", exc) from None

@@ -1,4 +1,10 @@
-"""What every stream decoder shares: strict JSON, error mapping, tool-argument parsing, the final turn."""
+"""What every stream decoder shares: strict JSON, error mapping, tool-argument parsing, the final turn.
+
+Each decoder's ``feed`` reads fields straight (``event["index"]``) inside one ``try``: an event of an
+unexpected shape raises ``KeyError``/``TypeError``/... there, and ``malformed`` turns that into a
+``StreamError`` naming the protocol and the event. (A ``try`` costs nothing until something raises; per-field
+checks would cost on every event.)
+"""
 
 from __future__ import annotations
 
@@ -6,19 +12,54 @@ import json
 from typing import Any
 
 from ...conversation import Message
-from ...errors import BackendError, BadRequestError, AuthenticationError, ProviderError, RateLimitError, StreamError
+from ...errors import (
+    AuthenticationError,
+    BackendError,
+    BadRequestError,
+    ProviderError,
+    RateLimitError,
+    StreamError,
+)
 from ...events import Event, Finish, ToolCall, Usage
-
 
 _decode = json.JSONDecoder().decode  # json.loads minus its per-call encoding sniffing: this runs per event
 
 
-def load(data: bytes, protocol: str) -> Any:
+# what a decoder's ``feed`` raises when an event has an unexpected shape (see ``malformed``)
+SHAPE_ERRORS = (KeyError, IndexError, TypeError, AttributeError, ValueError)
+
+
+def load(data: bytes, protocol: str) -> dict[str, Any]:
+    """One event's JSON object; anything else (not JSON, or JSON that is not an object) is a ``StreamError``."""
     try:
-        return _decode(data.decode("utf-8"))
+        value = _decode(data.decode("utf-8"))
     except ValueError:  # UnicodeDecodeError is one too
-        snippet = data[:120].decode("utf-8", "replace")
-        raise StreamError(f"{protocol}: malformed event in the stream (not JSON): {snippet!r}") from None
+        raise StreamError(f"{protocol}: malformed event in the stream (not JSON): {_snippet(data)!r}") from None
+    if type(value) is dict:
+        return value
+    raise StreamError(f"{protocol}: malformed event in the stream (JSON, but not a JSON object): {_snippet(data)!r}")
+
+
+def _snippet(data: bytes, size: int = 120) -> str:
+    return data[:size].decode("utf-8", "replace") + ("..." if len(data) > size else "")
+
+
+def malformed(protocol: str, event: Any, exc: Exception, data: bytes | None = None) -> StreamError:
+    """The ``StreamError`` for an event whose fields are missing or of the wrong type (``exc`` says which)."""
+    if isinstance(exc, KeyError):
+        detail = f"no {exc.args[0]!r} field" if exc.args else "a field is missing"
+    elif isinstance(exc, IndexError):
+        detail = "a list is shorter than expected"
+    else:
+        detail = f"a field has an unexpected type: {exc}"
+    where = f"a {event!r} event" if event else "an event"
+    shown = f": {_snippet(data)!r}" if data is not None else ""
+    return StreamError(f"{protocol}: malformed event in the stream ({where} of an unexpected shape, {detail}){shown}")
+
+
+def error_fields(error: Any) -> dict[str, Any]:
+    """An in-stream error object as a dict (some servers send a bare string as the error)."""
+    return error if isinstance(error, dict) else {"message": str(error)}
 
 
 def error_for_status(status: int | None) -> type[BackendError]:
@@ -38,15 +79,34 @@ def stream_error(protocol: str, message: str, status: int | None = None, kind: s
 
 
 def parse_arguments(protocol: str, name: str, text: str) -> dict[str, Any]:
+    """A tool call's arguments; invalid JSON, or JSON that is not an object, is a ``StreamError``."""
+    value = arguments_or_none(text)
+    if value is None:
+        raise bad_arguments(protocol, name, text)
+    return value
+
+
+def arguments_or_none(text: Any) -> dict[str, Any] | None:
+    """A tool call's arguments, ``{}`` for none at all, ``None`` when they are not a JSON object."""
     if not text.strip():
         return {}
     try:
         value = json.loads(text)
     except ValueError:
-        raise StreamError(f"{protocol}: the arguments of tool call {name!r} are not valid JSON: {text[:200]!r}") from None
-    if not isinstance(value, dict):
-        raise StreamError(f"{protocol}: the arguments of tool call {name!r} are not a JSON object: {text[:200]!r}")
-    return value
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def bad_arguments(protocol: str, name: Any, text: Any) -> StreamError:
+    """The error for a tool call whose arguments are not a JSON object: the tool and a short excerpt of them."""
+    text = text if isinstance(text, str) else json.dumps(text)
+    try:
+        json.loads(text)
+        what = "not a JSON object"
+    except ValueError as exc:
+        what = f"not valid JSON ({exc.msg} at character {exc.pos})"
+    excerpt = repr(text) if len(text) <= 120 else f"{text[:80]!r} ... {text[-30:]!r} ({len(text):,} characters)"
+    return StreamError(f"{protocol}: the model called tool {name!r} with arguments that are {what}: {excerpt}")
 
 
 def ended_early(protocol: str, waited_for: str) -> StreamError:

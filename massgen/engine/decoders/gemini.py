@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...errors import BadRequestError
 from ...events import BuiltinTool, Event, ReasoningDelta, TextDelta, ToolCall
-from .base import ended_early, final_events, load, parse_arguments, stream_error
+from .base import (
+    SHAPE_ERRORS,
+    ended_early,
+    error_fields,
+    final_events,
+    load,
+    malformed,
+    parse_arguments,
+    stream_error,
+)
 
 PROTOCOL = "gemini"
 FINISH = {"STOP": "stop", "MAX_TOKENS": "length", "SAFETY": "refusal", "RECITATION": "refusal",
@@ -24,28 +34,37 @@ class GeminiDecoder:
         self.calls: list[ToolCall] = []
         self.usage: tuple[int, int] | None = None
         self.raw_reason: str | None = None
+        self.blocked: dict[str, Any] | None = None  # promptFeedback of a prompt refused before any candidate
 
     def feed(self, name: str | None, data: bytes) -> list[Event]:
         chunk = load(data, PROTOCOL)
-        if "error" in chunk:
-            error = chunk["error"]
-            status = HTTP_STATUS.get(error.get("status"), error.get("code"))
-            raise stream_error(PROTOCOL, error.get("message", str(error)), status, error.get("status"))
-        usage = chunk.get("usageMetadata")
-        if usage:
-            self.usage = (usage.get("promptTokenCount") or 0, usage.get("candidatesTokenCount") or 0)
-        candidates = chunk.get("candidates") or [{}]
-        candidate = candidates[0]
-        events: list[Event] = []
-        for part in (candidate.get("content") or {}).get("parts") or ():
-            events += self._part(part)
-        grounding = candidate.get("groundingMetadata")
-        if grounding and (grounding.get("webSearchQueries") or grounding.get("groundingChunks")):
-            sources = [c.get("web", c) for c in grounding.get("groundingChunks") or ()]
-            events.append(BuiltinTool("web_search", {"queries": grounding.get("webSearchQueries", []), "sources": sources}))
-        if candidate.get("finishReason"):
-            self.raw_reason = candidate["finishReason"]
-        return events
+        try:
+            if "error" in chunk:
+                error = error_fields(chunk["error"])
+                status = HTTP_STATUS.get(error.get("status"), error.get("code"))
+                raise stream_error(PROTOCOL, error.get("message", str(error)), status, error.get("status"))
+            usage = chunk.get("usageMetadata")
+            if usage:
+                self.usage = (usage.get("promptTokenCount") or 0, usage.get("candidatesTokenCount") or 0)
+            candidates = chunk.get("candidates")
+            if not candidates:
+                feedback = chunk.get("promptFeedback")
+                if feedback and feedback.get("blockReason"):
+                    self.blocked = feedback
+                return []
+            candidate = candidates[0]
+            events: list[Event] = []
+            for part in (candidate.get("content") or {}).get("parts") or ():
+                events += self._part(part)
+            grounding = candidate.get("groundingMetadata")
+            if grounding and (grounding.get("webSearchQueries") or grounding.get("groundingChunks")):
+                sources = [c.get("web", c) for c in grounding.get("groundingChunks") or ()]
+                events.append(BuiltinTool("web_search", {"queries": grounding.get("webSearchQueries", []), "sources": sources}))
+            if candidate.get("finishReason"):
+                self.raw_reason = candidate["finishReason"]
+            return events
+        except SHAPE_ERRORS as exc:
+            raise malformed(PROTOCOL, name or "chunk", exc, data) from None
 
     def _part(self, part: dict[str, Any]) -> list[Event]:
         self.parts.append(part)
@@ -73,6 +92,21 @@ class GeminiDecoder:
 
     def finish(self) -> list[Event]:
         if self.raw_reason is None:
+            if self.blocked is not None:
+                raise self._blocked_error(self.blocked)
             raise ended_early(PROTOCOL, "a candidate's finishReason")
-        reason = "tool_calls" if self.calls and self.raw_reason == "STOP" else FINISH.get(self.raw_reason, "other")
-        return final_events(self.usage, reason, self.raw_reason, self.text, self.calls, {"parts": self.parts})
+        try:
+            reason = "tool_calls" if self.calls and self.raw_reason == "STOP" else FINISH.get(self.raw_reason, "other")
+            return final_events(self.usage, reason, self.raw_reason, self.text, self.calls, {"parts": self.parts})
+        except SHAPE_ERRORS as exc:
+            raise malformed(PROTOCOL, "chunk", exc) from None
+
+    @staticmethod
+    def _blocked_error(feedback: dict[str, Any]) -> BadRequestError:
+        """Gemini refused the prompt itself (``promptFeedback.blockReason``, what the google-genai SDK shows
+        as ``prompt_feedback.block_reason``): no candidate, no answer. Sending it again gets the same."""
+        why = f"{feedback['blockReason']}"
+        if feedback.get("blockReasonMessage"):
+            why += f": {feedback['blockReasonMessage']}"
+        return BadRequestError(f"{PROTOCOL}: the prompt was blocked ({why}), so the model gave no answer; "
+                               "rephrase the prompt to get one")

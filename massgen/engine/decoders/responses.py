@@ -4,8 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...errors import StreamError
 from ...events import BuiltinTool, Event, ReasoningDelta, TextDelta, ToolCall
-from .base import ended_early, final_events, load, parse_arguments, stream_error
+from .base import (
+    SHAPE_ERRORS,
+    arguments_or_none,
+    bad_arguments,
+    ended_early,
+    error_fields,
+    final_events,
+    load,
+    malformed,
+    stream_error,
+)
 
 PROTOCOL = "openai_responses"
 TEXT_DELTAS = {"response.output_text.delta"}
@@ -21,7 +32,8 @@ BUILTIN_ITEMS = {
 
 
 class ResponsesDecoder:
-    """Deltas as they come; a function call is emitted when its ``output_item.done`` arrives.
+    """Deltas as they come; a function call is emitted when its ``output_item.done`` arrives. Refusal deltas
+    are text too, and make the finish reason ``refusal`` (as a chat refusal does).
 
     The finished output items are kept as ``provider_state``: reasoning items (ids, encrypted content) must
     be replayed with the function calls they preceded.
@@ -31,49 +43,80 @@ class ResponsesDecoder:
         self.text: list[str] = []
         self.calls: list[ToolCall] = []
         self.items: list[dict[str, Any]] = []
+        self.unfinished: list[dict[str, Any]] = []  # function calls cut off or with bad arguments: see _complete
+        self.refused = False
         self.terminal: list[Event] | None = None
 
     def feed(self, name: str | None, data: bytes) -> list[Event]:
         event = load(data, PROTOCOL)
-        kind = event.get("type") or name
-        if kind in TEXT_DELTAS:
-            self.text.append(event["delta"])
-            return [TextDelta(event["delta"])]
-        if kind in REASONING_DELTAS:
-            return [ReasoningDelta(event["delta"])]
-        if kind == "response.output_item.done":
-            return self._item_done(event["item"])
-        if kind in ("response.completed", "response.incomplete"):
-            return self._complete(event["response"])
-        if kind == "response.failed":
-            error = (event.get("response") or {}).get("error") or {}
-            raise stream_error(PROTOCOL, error.get("message", "response failed"), None, error.get("code"))
-        if kind == "error" or name == "error":
-            raise stream_error(PROTOCOL, event.get("message", str(event)), None, event.get("code"))
-        return []
+        try:
+            kind = event.get("type") or name
+            if kind in TEXT_DELTAS:
+                self.text.append(event["delta"])
+                return [TextDelta(event["delta"])]
+            if kind in REASONING_DELTAS:
+                return [ReasoningDelta(event["delta"])]
+            if kind == "response.output_item.done":
+                return self._item_done(event["item"])
+            if kind == "response.refusal.delta":  # the answer to show, as a chat refusal is
+                self.refused = True
+                self.text.append(event["delta"])
+                return [TextDelta(event["delta"])]
+            if kind in ("response.completed", "response.incomplete"):
+                return self._complete(event["response"])
+            if kind == "response.failed":
+                error = error_fields((event.get("response") or {}).get("error") or {})
+                raise stream_error(PROTOCOL, error.get("message", "response failed"), None, error.get("code"))
+            if kind == "error" or name == "error":
+                raise stream_error(PROTOCOL, event.get("message", str(event)), None, event.get("code"))
+            return []
+        except SHAPE_ERRORS as exc:
+            raise malformed(PROTOCOL, event.get("type") or name, exc, data) from None
 
     def _item_done(self, item: dict[str, Any]) -> list[Event]:
-        self.items.append(item)
         kind = item.get("type")
         if kind == "function_call":
-            call = ToolCall(id=item["call_id"], name=item["name"],
-                            arguments=parse_arguments(PROTOCOL, item["name"], item.get("arguments", "")))
-            self.calls.append(call)
-            return [call]
+            return self._function_call(item)
+        self.items.append(item)
         if kind in BUILTIN_ITEMS:
             tool, fields = BUILTIN_ITEMS[kind]
             return [BuiltinTool(tool, {"id": item.get("id"), **{f: item[f] for f in fields if f in item}})]
         return []
 
+    def _function_call(self, item: dict[str, Any]) -> list[Event]:
+        call_id, name = item["call_id"], item["name"]
+        arguments = arguments_or_none(item.get("arguments") or "")
+        if arguments is None or item.get("status") == "incomplete":
+            # cut off by max_output_tokens (dropped at response.incomplete) or broken (an error at completion)
+            self.unfinished.append(item)
+            return []
+        self.items.append(item)
+        call = ToolCall(id=call_id, name=name, arguments=arguments)
+        self.calls.append(call)
+        return [call]
+
     def _complete(self, response: dict[str, Any]) -> list[Event]:
         usage = response.get("usage")
         counts = (usage.get("input_tokens") or 0, usage.get("output_tokens") or 0) if usage else None
         if response.get("status") == "incomplete":
+            # the output was cut short: unfinished function calls are dropped (from the replayed items too),
+            # the text stays and the finish reason says why
             raw = (response.get("incomplete_details") or {}).get("reason") or "incomplete"
+            while self.unfinished and self.items and self.items[-1].get("type") == "reasoning":
+                # the reasoning that led to a dropped call: replayed alone, the API rejects it (a reasoning
+                # item must come with the item that followed it)
+                self.items.pop()
             reason = "length" if raw == "max_output_tokens" else "refusal" if raw == "content_filter" else "other"
         else:
+            if self.unfinished:  # a completed response: nothing cut it short, so these calls are broken
+                item = self.unfinished[0]
+                if arguments_or_none(item.get("arguments") or "") is None:
+                    raise bad_arguments(PROTOCOL, item["name"], item.get("arguments"))
+                raise StreamError(f"{PROTOCOL}: tool call {item['name']!r} is marked incomplete in a completed response")
             raw = response.get("status")
             reason = "tool_calls" if self.calls else "stop"
+        if self.refused:
+            reason = "refusal"
         self.terminal = final_events(counts, reason, raw, self.text, self.calls, {"output": self.items, "id": response.get("id")})
         return self.terminal
 
