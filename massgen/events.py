@@ -44,15 +44,18 @@ class ReasoningDelta(Event):
 
 @dataclass(slots=True)
 class ToolCall(Event):
-    """A function call the model asked for, assembled from its stream fragments."""
+    """A function call the model asked for, assembled from its stream fragments. ``error`` says why it cannot
+    be run as given (arguments that are not a JSON object); the tool then answers with that error."""
 
     id: str
     name: str
     arguments: dict[str, Any]
+    error: str | None = None
     type = "tool_call"
 
     def payload(self) -> dict[str, Any]:
-        return {"id": self.id, "name": self.name, "arguments": self.arguments}
+        data = {"id": self.id, "name": self.name, "arguments": self.arguments}
+        return {**data, "error": self.error} if self.error else data
 
 
 @dataclass(slots=True)

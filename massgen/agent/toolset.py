@@ -75,6 +75,9 @@ class Toolset:
         return [tool.spec for tool in self.tools.values()]
 
     async def run(self, call: ToolCall) -> ToolOutcome:
+        if call.error:
+            return ToolOutcome(f"not run: {call.error}. Call the tool again with one JSON object of arguments.",
+                               is_error=True)
         tool = self.tools.get(call.name)
         if tool is None:
             reason = self._refusal(call.name)

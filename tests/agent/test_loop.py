@@ -4,6 +4,7 @@ back, several calls of one turn run concurrently, rounds are bounded, failures b
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import pytest
@@ -70,6 +71,31 @@ async def test_an_unknown_tool_is_a_tool_error_and_the_loop_goes_on(protocol_ser
     [result] = sink.of("tool_result")
     assert result["is_error"] and "no tool named 'no_such_tool'" in result["content"]
     assert "no tool named" in protocol_server.requests[1].tool_results()[0]
+
+
+async def test_arguments_that_are_not_json_go_back_as_a_tool_error_and_the_model_retries(
+    protocol_server: ProtocolServer,
+) -> None:
+    broken = json.dumps({"choices": [{"index": 0, "delta": {"tool_calls": [
+        {"index": 0, "id": "c1", "type": "function", "function": {"name": "echo", "arguments": '{"text": "hi"'}}]}}]})
+    done = json.dumps({"choices": [{"index": 0, "delta": {}, "finish_reason": "tool_calls"}]})
+    protocol_server.script(Reply.sse(f"data: {broken}\n\ndata: {done}\n\ndata: [DONE]\n\n".encode()),
+                           Turn(tool_calls=[Call("echo", {"text": "hi"}, id="c2")]), Turn(text="Echoed."))
+    ran: list[dict[str, Any]] = []
+
+    async def echo(arguments: dict[str, Any]) -> ToolOutcome:
+        ran.append(arguments)
+        return ToolOutcome(arguments["text"])
+
+    tools = Toolset().add(Tool(ToolSpec("echo", "Echo.", {"type": "object", "properties": {"text": {"type": "string"}}}), echo))
+    backend = create_backend(spec_for(protocol_server).agents[0])
+    try:
+        result = await run_agent(backend, [Message("user", "go")], tools, RecordingSink(), agent="solo")
+    finally:
+        await backend.aclose()
+    assert result.answer == "Echoed." and ran == [{"text": "hi"}]  # the broken call never reached the tool
+    [feedback] = protocol_server.requests[1].tool_results()
+    assert "not valid JSON" in feedback and "'{\"text\": \"hi\"'" in feedback
 
 
 async def test_a_tool_that_ends_the_turn_stops_the_loop(protocol_server: ProtocolServer) -> None:

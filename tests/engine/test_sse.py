@@ -6,8 +6,7 @@ import pytest
 
 from massgen.engine.decoders import ChatDecoder
 from massgen.engine.sse import SSEParser, iter_events
-from massgen.errors import StreamError
-from massgen.events import ReasoningDelta
+from massgen.events import ReasoningDelta, ToolCall
 
 BODY = (
     b": keep-alive comment\n\n"
@@ -45,12 +44,12 @@ def test_reasoning_under_both_field_names_is_not_doubled() -> None:
     assert [e.text for e in events if isinstance(e, ReasoningDelta)] == ["hm", " ok"]
 
 
-def test_chat_tool_arguments_that_are_not_json_are_an_error() -> None:
+def test_chat_tool_arguments_that_are_not_json_are_a_call_marked_with_the_error() -> None:
     decoder = ChatDecoder()
     decoder.feed(None, b'{"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"c","function":{"name":"f","arguments":"{oops"}}]}}]}')
-    decoder.feed(None, b'{"choices":[{"index":0,"delta":{},"finish_reason":"tool_calls"}]}')
-    with pytest.raises(StreamError, match="not valid JSON"):
-        decoder.finish()
+    events = decoder.feed(None, b'{"choices":[{"index":0,"delta":{},"finish_reason":"tool_calls"}]}') + decoder.finish()
+    [call] = [e for e in events if isinstance(e, ToolCall)]
+    assert call.arguments == {} and "not valid JSON" in call.error and "'{oops'" in call.error
 
 
 @pytest.mark.parametrize("block", [b"event: keepalive\n\n", b"event: ping\nid: 3\nretry: 10\n\n", b"id: 4\n\n",

@@ -86,10 +86,11 @@ class AnthropicDecoder:
     def _block_done(self, index: int) -> list[Event]:
         block = self.blocks.get(index, {})
         kind = block.get("type", "")
+        error = None
         if kind in JSON_INPUT_BLOCKS and index in self.partial_json:
-            block["input"] = parse_arguments(PROTOCOL, block.get("name", "?"), "".join(self.partial_json.pop(index)))
+            block["input"], error = parse_arguments(block.get("name", "?"), "".join(self.partial_json.pop(index)))
         if kind == "tool_use":
-            call = ToolCall(id=block["id"], name=block["name"], arguments=block.get("input") or {})
+            call = ToolCall(id=block["id"], name=block["name"], arguments=block.get("input") or {}, error=error)
             self.calls.append(call)
             return [call]
         if kind == "server_tool_use":

@@ -78,12 +78,14 @@ def stream_error(protocol: str, message: str, status: int | None = None, kind: s
     return error_for_status(status)(f"{protocol}: the provider reported an error in the stream{label}: {message}", status=status)
 
 
-def parse_arguments(protocol: str, name: str, text: str) -> dict[str, Any]:
-    """A tool call's arguments; invalid JSON, or JSON that is not an object, is a ``StreamError``."""
+def parse_arguments(name: str, text: str) -> tuple[dict[str, Any], str | None]:
+    """A tool call's arguments and, when they are not a JSON object, why: such a call is still handed on
+    (with ``{}``), so that the agent loop answers it with a tool error the model can correct, instead of the
+    whole turn failing."""
     value = arguments_or_none(text)
     if value is None:
-        raise bad_arguments(protocol, name, text)
-    return value
+        return {}, f"the arguments of tool {name!r} are {_what_is_wrong(text)}"
+    return value, None
 
 
 def arguments_or_none(text: Any) -> dict[str, Any] | None:
@@ -99,6 +101,10 @@ def arguments_or_none(text: Any) -> dict[str, Any] | None:
 
 def bad_arguments(protocol: str, name: Any, text: Any) -> StreamError:
     """The error for a tool call whose arguments are not a JSON object: the tool and a short excerpt of them."""
+    return StreamError(f"{protocol}: the model called tool {name!r} with arguments that are {_what_is_wrong(text)}")
+
+
+def _what_is_wrong(text: Any) -> str:
     text = text if isinstance(text, str) else json.dumps(text)
     try:
         json.loads(text)
@@ -106,7 +112,7 @@ def bad_arguments(protocol: str, name: Any, text: Any) -> StreamError:
     except ValueError as exc:
         what = f"not valid JSON ({exc.msg} at character {exc.pos})"
     excerpt = repr(text) if len(text) <= 120 else f"{text[:80]!r} ... {text[-30:]!r} ({len(text):,} characters)"
-    return StreamError(f"{protocol}: the model called tool {name!r} with arguments that are {what}: {excerpt}")
+    return f"{what}: {excerpt}"
 
 
 def ended_early(protocol: str, waited_for: str) -> StreamError:

@@ -109,11 +109,8 @@ class ChatDecoder:
         cut_short = self.raw_reason in CUT_SHORT
         for _, slot in sorted(self.calls.items()):
             text = "".join(slot["arguments"])
-            if cut_short:
-                arguments = arguments_or_none(text) if text.strip() else None
-                if arguments is None:
-                    continue
-            else:
-                arguments = parse_arguments(PROTOCOL, slot["name"], text)
-            calls.append(ToolCall(id=slot["id"], name=slot["name"], arguments=arguments))
+            if cut_short and (not text.strip() or arguments_or_none(text) is None):
+                continue
+            arguments, error = parse_arguments(slot["name"], text)
+            calls.append(ToolCall(id=slot["id"], name=slot["name"], arguments=arguments, error=error))
         return calls

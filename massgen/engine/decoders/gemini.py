@@ -70,10 +70,11 @@ class GeminiDecoder:
         self.parts.append(part)
         if "functionCall" in part:
             call = part["functionCall"]
-            args = call.get("args") or {}
+            args, error = call.get("args") or {}, None
             if isinstance(args, str):
-                args = parse_arguments(PROTOCOL, call["name"], args)
-            tool_call = ToolCall(id=call.get("id") or f"gemini-call-{len(self.calls)}", name=call["name"], arguments=args)
+                args, error = parse_arguments(call["name"], args)
+            tool_call = ToolCall(id=call.get("id") or f"gemini-call-{len(self.calls)}", name=call["name"],
+                                 arguments=args, error=error)
             self.calls.append(tool_call)
             return [tool_call]
         if "executableCode" in part:
