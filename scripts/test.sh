@@ -2,7 +2,7 @@
 # The project's one test command (README, .ci/run): sets up everything the tests need, then runs them.
 #   - a virtualenv in .venv with massgen (editable) and its test + optional extras
 #   - the pinned npm MCP servers the MCP tests use, under .ci/node (git-ignored)
-#   - pytest over tests/
+#   - ruff (lint) over the code, then pytest over tests/
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,6 +25,8 @@ if command -v npm >/dev/null 2>&1; then
 else
     echo "npm not found: tests that need npm MCP servers will be skipped" >&2
 fi
+
+.venv/bin/python -m ruff check --quiet .
 
 status=0
 .venv/bin/python -m pytest "$@" || status=$?

@@ -29,14 +29,18 @@ def table_blocks(text: str, fmt: str) -> dict[str, str]:
         starts = line.startswith(".. list-table::") if fmt == "rst" else line.startswith(("|", "- "))
         if starts:
             j = i + 1
-            inside = (lambda s: s == "" or s.startswith("   ")) if fmt == "rst" else (lambda s: s.startswith(line[0]))
-            while j < len(lines) and inside(lines[j]):
+            while j < len(lines) and _inside(lines[j], fmt, line[0]):
                 j += 1
             blocks[_name(heading, seen)] = "\n".join(lines[i:j]).rstrip()
             i = j
             continue
         i += 1
     return blocks
+
+
+def _inside(line: str, fmt: str, marker: str) -> bool:
+    """Whether a line continues the table that started with ``marker`` (rst: its indented body)."""
+    return line == "" or line.startswith("   ") if fmt == "rst" else line.startswith(marker)
 
 
 def table_cells(block: str, fmt: str) -> list[list[str]]:

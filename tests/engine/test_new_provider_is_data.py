@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from massgen.config.compiler import compile_mapping
 from massgen.backend import create_backend
+from massgen.config.compiler import compile_mapping
 from massgen.conversation import Message
 from massgen.events import Finish, TextDelta
 from tests.protocol_server import ProtocolServer, Turn

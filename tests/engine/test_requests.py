@@ -7,8 +7,8 @@ import json
 import pytest
 
 from massgen.conversation import Message
-from massgen.errors import ConfigError, MissingAPIKeyError
 from massgen.engine.adapters import create
+from massgen.errors import ConfigError, MissingAPIKeyError
 from massgen.events import Finish, ToolCall
 from tests.engine.helpers import ADD, KEY, agent_spec, backend_for, collect
 from tests.protocol_server import Call, ProtocolServer, Turn

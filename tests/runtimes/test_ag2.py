@@ -295,7 +295,7 @@ async def test_a_group_chats_usage_counts_every_model_call_ag2_made(protocol_ser
     assert sum("select the next role" in body for body in bodies) == 2  # the auto pattern's speaker picks
     assert sum("Summarize the takeaway" in body for body in bodies) == 1
     usage = [u for u in first + second if isinstance(u, Usage)]
-    assert (sum(u.input_tokens for u in usage), sum(u.output_tokens for u in usage)) == tuple(map(sum, zip(*served)))
+    assert (sum(u.input_tokens for u in usage), sum(u.output_tokens for u in usage)) == tuple(map(sum, zip(*served, strict=True)))
     assert len(served) == len(protocol_server.requests) == 7
 
 

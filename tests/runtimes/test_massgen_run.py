@@ -13,8 +13,7 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from tests.conftest import REPO
-from tests.protocol_server import Call, ProtocolServer, Request, Reply, Turn, protocol_server  # noqa: F401
+from tests.protocol_server import Call, ProtocolServer, Reply, Request, Turn, protocol_server  # noqa: F401
 
 KEY = "sk-test-run-0123456789abcdef"
 
