@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +24,8 @@ from massgen.engine.decoders import DECODERS
 from massgen.engine.sse import iter_events
 from massgen.errors import BadRequestError, MassGenError, ProviderError, StreamError
 from massgen.events import Event, Finish, TextDelta, ToolCall
-from tests.engine.helpers import ADD, KEY, backend_for, collect
+from tests.engine.helpers import ADD, backend_for, collect
+from tests.engine.test_massgen_run import run as massgen_run
 from tests.protocol_server import ProtocolServer, Reply
 
 
@@ -203,29 +202,14 @@ async def test_a_malformed_event_reaches_the_caller_as_a_stream_error(protocol_s
         await collect(backend_for(protocol_server, "claude", model="claude-sonnet-4-5"))
 
 
-CLAUDE_CONFIG = """\
-agents:
-  - id: solo
-    backend:
-      type: claude
-      model: claude-sonnet-4-5
-      base_url: {base_url}
-"""
-
-
 def test_massgen_run_shows_a_malformed_event_as_an_error_event(protocol_server: ProtocolServer, tmp_path: Path) -> None:
     protocol_server.script(Reply.sse(sse(anthropic_start(), {"type": "content_block_delta", "delta": {"type": "text_delta", "text": "hi"}},
                                          *ANTHROPIC_END, names=True)))
-    config = tmp_path / "config.yaml"
-    config.write_text(CLAUDE_CONFIG.format(base_url=protocol_server.base_url))
-    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "ANTHROPIC_API_KEY": KEY}
-    done = subprocess.run([sys.executable, "-m", "massgen.cli", "run", "--config", str(config), "--output", "jsonl",
-                           "What is 2+3?"], capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env, check=False)
-    events = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    code, events, output = massgen_run(protocol_server, tmp_path)
     errors = [e for e in events if e["type"] == "error"]
-    assert done.returncode != 0
-    assert errors and "content_block_delta" in errors[0]["message"], done.stdout + done.stderr
-    assert "internal error" not in (done.stdout + done.stderr).lower() and "Traceback" not in done.stderr
+    assert code != 0
+    assert errors and "content_block_delta" in errors[0]["message"], output
+    assert "internal error" not in output.lower() and "Traceback" not in output
 
 
 # 2. Tool calls cut off by the length limit; invalid tool arguments ----------------------------------------------
