@@ -299,8 +299,12 @@ def test_responses_reasoning_that_led_only_to_a_dropped_call_is_not_replayed() -
     assert [i["type"] for i in kept[-1].message.provider_state["output"]] == ["reasoning", "message"]
 
 def test_responses_invalid_arguments_on_a_normal_finish_name_the_tool() -> None:
-    with pytest.raises(StreamError, match=r"openai_responses: .*tool 'add'.*not valid JSON.*\{\"a\": 1"):
-        decode("openai_responses", sse(responses_text("Let me check."), responses_call('{"a": 1'), responses_end(), names=True))
+    events = decode("openai_responses", sse(responses_text("Let me check."), responses_call('{"a": 1'), responses_end(),
+                                            names=True))
+    [call] = [e for e in events if isinstance(e, ToolCall)]
+    assert call.arguments == {} and re.search(r"tool 'add'.*not valid JSON.*\{\"a\": 1", call.error)
+    assert events[-1].reason == "tool_calls" and events[-1].message.content == "Let me check."
+    assert [i["type"] for i in events[-1].message.provider_state["output"]][-1] == "function_call"  # replayed in place
     with pytest.raises(StreamError, match=r"openai_responses: tool call 'add' is marked incomplete in a completed response"):
         decode("openai_responses", sse(responses_call('{"a": 1}', "incomplete"), responses_end(), names=True))
 

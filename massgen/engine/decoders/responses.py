@@ -9,12 +9,12 @@ from ...events import BuiltinTool, Event, ReasoningDelta, TextDelta, ToolCall
 from .base import (
     SHAPE_ERRORS,
     arguments_or_none,
-    bad_arguments,
     ended_early,
     error_fields,
     final_events,
     load,
     malformed,
+    parse_arguments,
     stream_error,
 )
 
@@ -43,7 +43,8 @@ class ResponsesDecoder:
         self.text: list[str] = []
         self.calls: list[ToolCall] = []
         self.items: list[dict[str, Any]] = []
-        self.unfinished: list[dict[str, Any]] = []  # function calls cut off or with bad arguments: see _complete
+        # function calls cut off or with bad arguments, with where they stood among the items and calls: see _complete
+        self.unfinished: list[tuple[int, int, dict[str, Any]]] = []
         self.refused = False
         self.terminal: list[Event] | None = None
 
@@ -88,7 +89,7 @@ class ResponsesDecoder:
         arguments = arguments_or_none(item.get("arguments") or "")
         if arguments is None or item.get("status") == "incomplete":
             # cut off by max_output_tokens (dropped at response.incomplete) or broken (an error at completion)
-            self.unfinished.append(item)
+            self.unfinished.append((len(self.items), len(self.calls), item))
             return []
         self.items.append(item)
         call = ToolCall(id=call_id, name=name, arguments=arguments)
@@ -98,6 +99,7 @@ class ResponsesDecoder:
     def _complete(self, response: dict[str, Any]) -> list[Event]:
         usage = response.get("usage")
         counts = (usage.get("input_tokens") or 0, usage.get("output_tokens") or 0) if usage else None
+        broken: list[Event] = []
         if response.get("status") == "incomplete":
             # the output was cut short: unfinished function calls are dropped (from the replayed items too),
             # the text stays and the finish reason says why
@@ -108,17 +110,27 @@ class ResponsesDecoder:
                 self.items.pop()
             reason = "length" if raw == "max_output_tokens" else "refusal" if raw == "content_filter" else "other"
         else:
-            if self.unfinished:  # a completed response: nothing cut it short, so these calls are broken
-                item = self.unfinished[0]
-                if arguments_or_none(item.get("arguments") or "") is None:
-                    raise bad_arguments(PROTOCOL, item["name"], item.get("arguments"))
-                raise StreamError(f"{PROTOCOL}: tool call {item['name']!r} is marked incomplete in a completed response")
+            broken = self._broken_calls()
             raw = response.get("status")
             reason = "tool_calls" if self.calls else "stop"
         if self.refused:
             reason = "refusal"
         self.terminal = final_events(counts, reason, raw, self.text, self.calls, {"output": self.items, "id": response.get("id")})
-        return self.terminal
+        return [*broken, *self.terminal]
+
+    def _broken_calls(self) -> list[Event]:
+        """In a completed response nothing cut the unfinished calls short: their arguments are broken. They go on,
+        in their places, marked with the error, so the model gets it back as the tool's answer."""
+        events: list[Event] = []
+        for item_at, call_at, item in reversed(self.unfinished):
+            if item.get("status") == "incomplete":
+                raise StreamError(f"{PROTOCOL}: tool call {item['name']!r} is marked incomplete in a completed response")
+            arguments, error = parse_arguments(item["name"], item.get("arguments") or "")
+            call = ToolCall(id=item["call_id"], name=item["name"], arguments=arguments, error=error)
+            self.items.insert(item_at, item)
+            self.calls.insert(call_at, call)
+            events.insert(0, call)
+        return events
 
     def finish(self) -> list[Event]:
         if self.terminal is None:
