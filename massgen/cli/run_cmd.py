@@ -16,6 +16,7 @@ import os
 import sys
 import threading
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -118,9 +119,12 @@ def _checked(result: Any) -> RunSpec:
     from ..config.report import format_text
     from ..diagnostics import Severity
 
-    if any(d.severity is not Severity.INFO for d in result.diagnostics):
-        click.echo(format_text(result.diagnostics, color=sys.stderr.isatty(), files_checked=1), nl=False, err=True)
-    if result.spec is None:
+    # A variable unset now would reach the provider as written, or let a default host or key stand in for
+    # the one meant: what `validate` warns about, a run cannot start with.
+    diagnostics = [replace(d, severity=Severity.ERROR) if d.code == "unset-env-var" else d for d in result.diagnostics]
+    if any(d.severity is not Severity.INFO for d in diagnostics):
+        click.echo(format_text(diagnostics, color=sys.stderr.isatty(), files_checked=1), nl=False, err=True)
+    if result.spec is None or any(d.is_error for d in diagnostics):
         raise SystemExit(EXIT_ERROR)
     return result.spec
 

@@ -19,7 +19,7 @@ from ..diagnostics import Diagnostic, Severity, sort_key
 from ..resources import data_dir
 from .checker import Checker, Issue, Path, describe, did_you_mean
 from .document import Document, load_document, pointer
-from .envvars import expand, substitute_config_variables
+from .envvars import substitute_config_variables
 from .rules import BACKEND_RULES, BackendContext, agent_entries, mcp_server_entries, root_rules
 from .spec import AgentSpec, RunSpec
 
@@ -200,8 +200,8 @@ def is_provider_parameter(key: str, definition: BackendDef, catalog: Catalog) ->
 def build_agent_spec(ctx: BackendContext, agent: dict[str, Any], default_id: str, catalog: Catalog) -> AgentSpec:
     """The runtime's view of one agent; ``params`` keeps only what goes to the provider."""
     backend, definition, preset = ctx.backend, ctx.definition, ctx.preset
-    if isinstance(backend.get("cwd"), str):
-        backend = substitute_config_variables(backend, {"cwd": backend["cwd"]})
+    config_variables = {"cwd": os.path.abspath(backend["cwd"])} if isinstance(backend.get("cwd"), str) else {}
+    backend = substitute_config_variables(backend, {**os.environ, **config_variables})
     parameters = definition.parameters
     params = {k: v for k, v in backend.items() if is_provider_parameter(k, definition, catalog)}
     base_url = backend.get("base_url") or (preset.base_url if preset else None) or definition.base_url
@@ -215,8 +215,8 @@ def build_agent_spec(ctx: BackendContext, agent: dict[str, Any], default_id: str
         protocol=definition.protocol,
         model=backend.get("model"),
         provider=preset.name if preset else None,
-        base_url=expand(base_url) if isinstance(base_url, str) else None,
-        api_key=expand(api_key) if isinstance(api_key, str) else None,
+        base_url=base_url if isinstance(base_url, str) else None,
+        api_key=api_key if isinstance(api_key, str) else None,
         api_key_env=ctx.api_key_env(),
         system_message=agent.get("system_message"),
         params=params,

@@ -1,12 +1,12 @@
 """``${VAR}`` references in config values: finding them and expanding them.
 
-Most name environment variables; ``${cwd}`` is MassGen's own config variable, the backend's ``cwd``,
-substituted throughout the backend mapping when the config is loaded.
+Most name environment variables; ``${cwd}`` is MassGen's own config variable, the backend's ``cwd`` (as an
+absolute path). Both are substituted throughout the backend mapping when the config is compiled; a
+reference to an unset variable is left as written (``massgen run`` refuses to start with one).
 """
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -41,17 +41,17 @@ def substitute_config_variables(value: Any, variables: Mapping[str, str]) -> Any
     return value
 
 
-def expand(text: str, environ: Mapping[str, str] | None = None) -> str | None:
-    """``text`` with every ``${VAR}`` replaced; None when a variable is unset."""
-    env = os.environ if environ is None else environ
-    missing = False
-
-    def substitute(match: re.Match[str]) -> str:
-        nonlocal missing
-        if match.group(1) not in env:
-            missing = True
-            return ""
-        return env[match.group(1)]
-
-    result = REFERENCE.sub(substitute, text)
-    return None if missing else result
+def malformed_references(value: Any, path: Path) -> Iterator[tuple[Path, str]]:
+    """Every (path, text) of a ``${`` that does not open a plain ``${NAME}`` (``${VAR:-default}``, ``${ VAR }``):
+    such text is never expanded."""
+    if isinstance(value, str):
+        for start in (m.start() for m in re.finditer(r"\$\{", value)):
+            if not REFERENCE.match(value, start):
+                end = value.find("}", start)
+                yield path, value[start:end + 1] if end >= 0 else value[start:]
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from malformed_references(item, (*path, str(key)))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from malformed_references(item, (*path, index))

@@ -13,7 +13,7 @@ from typing import Any
 from ..catalog import TOOL_FLAGS, BackendDef, ProviderDef
 from ..diagnostics import Severity
 from .checker import Issue, Path
-from .envvars import CONFIG_VARIABLES, references
+from .envvars import CONFIG_VARIABLES, malformed_references, references
 
 WARNING, INFO = Severity.WARNING, Severity.INFO
 HTTP_TRANSPORTS = ("streamable-http", "sse", "http")
@@ -220,7 +220,11 @@ def env_reference_rule(ctx: BackendContext) -> Iterator[Issue]:
                             hint=f"add `{name}:` to the backend", severity=WARNING)
         elif name not in os.environ:
             yield Issue(path, "unset-env-var", f"environment variable {name} is not set",
-                        hint=f"export {name}=... before running", severity=WARNING)
+                        hint=f"export {name}=... before running (`massgen run` will not start without it)",
+                        severity=WARNING)
+    for path, text in malformed_references(ctx.backend, ctx.path):
+        yield Issue(path, "malformed-variable", f"`{text}` is not expanded: MassGen expands only `${{NAME}}`",
+                    hint="write `${NAME}` (no spaces, no `:-default`) and set the variable", severity=WARNING)
 
 
 def literal_api_key_rule(ctx: BackendContext) -> Iterator[Issue]:

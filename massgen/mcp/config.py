@@ -13,12 +13,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..config.envvars import REFERENCE
 from ..errors import MassGenError
 
 DEFAULT_STARTUP_TIMEOUT = 30.0
 DEFAULT_CALL_TIMEOUT = 120.0
 
-_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _STDIO = "stdio"
 _HTTP = ("streamable-http", "http", "sse")  # "http" is MassGen's alias of streamable-http
 
@@ -53,7 +53,7 @@ def expand_vars(value: str, where: str, environ: Mapping[str, str] | None = None
             raise McpConfigError(f"{where} uses ${{{name}}}, but the environment variable {name} is not set")
         return env[name]
 
-    return _VAR.sub(substitute, value)
+    return REFERENCE.sub(substitute, value)
 
 
 def server_entries(mcp_servers: Any) -> list[dict[str, Any]]:

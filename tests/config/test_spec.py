@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from massgen.config import compile_mapping, compile_text
@@ -117,7 +119,8 @@ def test_cwd_variable_is_massgen_s_not_the_environment_s() -> None:
         "agent:\n  id: a\n  backend:\n    type: claude\n    model: claude-haiku-4-5\n    cwd: ws\n    mcp_servers:\n"
         "      - {name: pw, command: npx, args: ['--output-dir=${cwd}/shots']}\n"
     )
-    assert spec.agents[0].mcp_servers[0]["args"] == ["--output-dir=ws/shots"]
+    assert spec.agents[0].mcp_servers[0]["args"] == [f"--output-dir={os.path.abspath('ws')}/shots"]  # absolute:
+    # a server started in the agent's cwd (Claude Code) must not see ws/ws/shots
 
 
 @pytest.mark.parametrize("value, problem", [
@@ -129,3 +132,19 @@ def test_ag2_termination_rule_forms(value: str, problem: str | None) -> None:
             f"llm_config: {{model: gpt-4o}}, is_termination_msg: {value}}}\n")
     messages = [d.message for d in compile_text(text, "ag2.yaml").diagnostics if d.is_error]
     assert messages == [] if problem is None else any(problem in m for m in messages), messages
+
+
+def test_environment_variables_are_expanded_throughout_the_backend(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MY_WS", "/srv/ws")
+    monkeypatch.setenv("MY_TAG", "blue")
+    spec = spec_of("agent:\n  id: a\n  backend:\n    type: vllm\n    model: m\n    cwd: ${MY_WS}/agent1\n"
+                   "    extra_body: {tag: '${MY_TAG}'}\n").agents[0]
+    assert spec.cwd == "/srv/ws/agent1" and spec.params["extra_body"] == {"tag": "blue"}
+
+
+def test_an_unset_variable_in_base_url_never_becomes_the_default_host(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MY_PROXY_SURELY_UNSET", raising=False)
+    result = compile_text("agent:\n  id: a\n  backend: {type: openai, model: gpt-5-nano, "
+                          "base_url: '${MY_PROXY_SURELY_UNSET}/v1'}\n", "p.yaml")
+    assert [d.code for d in result.diagnostics] == ["unset-env-var"]
+    assert result.spec.agents[0].base_url == "${MY_PROXY_SURELY_UNSET}/v1"  # as written, not api.openai.com
