@@ -103,8 +103,10 @@ class StreamError(BackendError):
 
 
 _OPENAI_STYLE_KEY = re.compile(r"sk-[A-Za-z0-9_\-]{8,}")
+# A ``${VAR}`` reference (optionally after ``Bearer``) names where the key comes from: it stays readable.
 _KEY_ASSIGNMENT = re.compile(
-    r"(?i)(api[-_]?key|authorization|x-api-key|x-goog-api-key)([\"']?\s*[:=]\s*[\"']?)(Bearer\s+)?[^\s\"',}]+"
+    r"(?i)(api[-_]?key|authorization|x-api-key|x-goog-api-key)([\"']?\s*[:=]\s*[\"']?)"
+    r"(?!(?:Bearer\s+)?\$\{)(Bearer\s+)?[^\s\"',}]+"
 )
 
 

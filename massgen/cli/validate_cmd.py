@@ -7,30 +7,74 @@ broken capability catalog). Kept import-light: no HTTP client, MCP, jsonschema o
 from __future__ import annotations
 
 import json
+import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from .options import catalog_option, open_catalog
+
+if TYPE_CHECKING:
+    from ..catalog import Catalog
+    from ..diagnostics import Diagnostic
 
 CONFIG_SUFFIXES = (".yaml", ".yml")
 USAGE_ERROR = 2
 
 
 def config_files(paths: tuple[str, ...]) -> list[Path]:
-    """The files to check: files as given, folders searched for *.yaml / *.yml."""
+    """The files to check: files as given, folders searched for *.yaml / *.yml (any case).
+
+    The search skips hidden files and folders (.git, .github, .venv, ...) and node_modules: their YAML
+    files are not MassGen configs. A file or folder named on the command line is checked all the same.
+    """
     files: list[Path] = []
     for name in paths:
         path = Path(name)
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.suffix in CONFIG_SUFFIXES and p.is_file())
+            found = sorted(_search(path))
             if not found:
                 raise click.UsageError(f"no *.yaml or *.yml files in the folder {name!r}")
             files.extend(found)
         else:
             files.append(path)
     return files
+
+
+def _search(folder: Path) -> Iterator[Path]:
+    for root, dirs, names in os.walk(folder):
+        dirs[:] = [d for d in dirs if not _skipped(d)]
+        for file_name in names:
+            if not _skipped(file_name) and os.path.splitext(file_name)[1].lower() in CONFIG_SUFFIXES:
+                path = Path(root, file_name)
+                if path.is_file():
+                    yield path
+
+
+def _skipped(name: str) -> bool:
+    return name.startswith(".") or name == "node_modules"
+
+
+def _compile_all(paths: list[Path], catalog: Catalog) -> tuple[list[Diagnostic], dict[str, bytes]]:
+    """Diagnostics of every file, and the text of the files that have some (read once, for the snippets)."""
+    from ..config import compile_file, compile_text
+
+    diagnostics: list[Diagnostic] = []
+    texts: dict[str, bytes] = {}
+    for path in paths:
+        try:
+            content = path.read_bytes()
+        except OSError:
+            result = compile_file(path, catalog)  # reports the file as unreadable
+        else:
+            result = compile_text(content, str(path), catalog)
+            if result.diagnostics:
+                texts[str(path)] = content
+        diagnostics.extend(result.diagnostics)
+    return diagnostics, texts
 
 
 @click.command()
@@ -43,15 +87,14 @@ def config_files(paths: tuple[str, ...]) -> list[Path]:
 def validate(files: tuple[str, ...], output_format: str, strict: bool, verbose: bool,
              catalog_dirs: tuple[str, ...]) -> None:
     """Check MassGen config files and report every problem with its line and column."""
-    from ..config import compile_file
-    from ..config.report import format_github, format_json, format_text
+    from ..config.report import format_github, format_json, format_text, source_lines
     from ..config.report import strict as make_strict
 
     if not files:
         raise click.UsageError("give at least one config file or folder, e.g. `massgen validate examples/`")
     catalog = open_catalog(catalog_dirs)
     paths = config_files(files)
-    diagnostics = [d for path in paths for d in compile_file(path, catalog).diagnostics]
+    diagnostics, texts = _compile_all(paths, catalog)
     if strict:
         diagnostics = make_strict(diagnostics)
     if output_format == "json":
@@ -60,7 +103,9 @@ def validate(files: tuple[str, ...], output_format: str, strict: bool, verbose: 
         click.echo(format_github(diagnostics), nl=False)
     else:
         color = sys.stdout.isatty()
-        click.echo(format_text(diagnostics, color=color, show_info=verbose, files_checked=len(paths)), nl=False)
+        text = format_text(diagnostics, color=color, show_info=verbose, files_checked=len(paths),
+                           lines=lambda name: source_lines(texts.get(name, b"")))
+        click.echo(text, nl=False)
     sys.exit(1 if any(d.is_error for d in diagnostics) else 0)
 
 

@@ -10,6 +10,7 @@ Extensions: ``x-runtime: ignored`` (info ``not-implemented``), ``x-secret`` (val
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -123,6 +124,9 @@ class Checker:
         types = schema.get("type")
         if types is not None:
             names = [types] if isinstance(types, str) else list(types)
+            if _non_finite(value) and ("number" in names or "integer" in names):
+                self._not_finite(value, schema, path, out)
+                return
             if not any(is_type(value, t) for t in names):
                 wanted = " or ".join(_TYPE_NAMES.get(t, t) for t in names)
                 shown = "" if schema.get("x-secret") else _shown(value)
@@ -146,7 +150,9 @@ class Checker:
                              hint=suggestion))
         if "const" in schema and not _same(value, schema["const"]):
             out.append(Issue(path, "invalid-value", f"`{name}` must be {schema['const']!r}, got {value!r}"))
-        if is_type(value, "number"):
+        if _non_finite(value):
+            self._not_finite(value, schema, path, out)
+        elif is_type(value, "number"):
             self._range(value, schema, path, out)
         if isinstance(value, str):
             if "minLength" in schema and len(value) < schema["minLength"]:
@@ -169,11 +175,18 @@ class Checker:
         )
         for keyword, violated, words in bounds:
             if keyword in schema and violated(schema[keyword]):
-                lo = schema.get("minimum", schema.get("exclusiveMinimum"))
-                hi = schema.get("maximum", schema.get("exclusiveMaximum"))
-                allowed = f"from {lo} to {hi}" if lo is not None and hi is not None else None
+                allowed = _allowed_range(schema)
                 out.append(Issue(path, "out-of-range", f"`{name}` must be {words} {schema[keyword]}, got {value}",
                                  hint=f"the allowed range is {allowed}" if allowed else None))
+
+    def _not_finite(self, value: float, schema: dict[str, Any], path: Path, out: list[Issue]) -> None:
+        """``.nan`` and ``.inf`` are numbers to YAML but not to JSON, and compare false with every bound."""
+        written = _yaml_float(value)
+        meaning = {".nan": "not-a-number", ".inf": "infinity", "-.inf": "minus infinity"}[written]
+        allowed = _allowed_range(schema)
+        hint = f"YAML reads `{written}` as {meaning}, which no provider accepts; write a plain number"
+        out.append(Issue(path, "invalid-value", f"`{key_name(path)}` must be a finite number, got {written}",
+                         hint=f"{hint} (the allowed range is {allowed})" if allowed else hint))
 
     def _object(self, value: dict[str, Any], schema: dict[str, Any], path: Path, out: list[Issue]) -> None:
         properties: dict[str, Any] = schema.get("properties", {})
@@ -221,6 +234,21 @@ class Checker:
 # Words that YAML 1.1 (PyYAML, hence MassGen) reads as booleans but YAML 1.2 reads as text.
 _BOOLEAN_WORDS = {"true": True, "false": False, "yes": True, "no": False, "on": True, "off": False}
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://\S+$")
+
+
+def _non_finite(value: Any) -> bool:
+    return isinstance(value, float) and not math.isfinite(value)
+
+
+def _yaml_float(value: float) -> str:
+    """How YAML writes a non-finite number."""
+    return ".nan" if value != value else (".inf" if value > 0 else "-.inf")
+
+
+def _allowed_range(schema: dict[str, Any]) -> str | None:
+    lo = schema.get("minimum", schema.get("exclusiveMinimum"))
+    hi = schema.get("maximum", schema.get("exclusiveMaximum"))
+    return f"from {lo} to {hi}" if lo is not None and hi is not None else None
 
 
 def _same(a: Any, b: Any) -> bool:

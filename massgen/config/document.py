@@ -6,7 +6,8 @@ that duplicate keys, anchors and merge keys are seen, and every value can be tra
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import InitVar, dataclass, field
 from functools import cache
 from typing import Any
 
@@ -29,7 +30,9 @@ def pointer(parts: tuple[str | int, ...]) -> str:
 class Document:
     filename: str
     data: Any
-    lines: list[str]
+    # Accepted (compile_mapping still passes it) and dropped: nothing reads the text back from a Document;
+    # `massgen validate` keeps the bytes it read for the snippets.
+    lines: InitVar[Any] = None
     key_spans: dict[str, Span] = field(default_factory=dict)
     value_spans: dict[str, Span] = field(default_factory=dict)
 
@@ -47,8 +50,22 @@ class Document:
             parts = parts[:-1]
             key = False
 
-    def line_text(self, line: int) -> str:
-        return self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+
+# YAML's line breaks, which its marks count (str.splitlines also splits at \x0b, \x0c, \x1c-\x1e).
+LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+
+
+def split_lines(text: str) -> list[str]:
+    """The lines of ``text`` numbered as YAML numbers them (and as diagnostics do)."""
+    lines = LINE_BREAK.split(text)
+    return lines[:-1] if lines and not lines[-1] else lines
+
+
+def line_column(text: str, index: int) -> tuple[int, int]:
+    """1-based line and column of the character at ``index`` in ``text``."""
+    breaks = list(LINE_BREAK.finditer(text, 0, index))
+    start = breaks[-1].end() if breaks else 0
+    return len(breaks) + 1, index - start + 1
 
 
 def _span(node: Any) -> Span:
@@ -83,50 +100,92 @@ class _Builder:
         self.values = 0
 
     def build(self, node: Any, ptr: str = "", depth: int = 0) -> Any:
-        self.values += 1
-        if self.values > MAX_VALUES:
-            raise _TooLarge(f"the config expands to more than {MAX_VALUES:,} values (aliases of aliases?)", node)
-        if depth > MAX_DEPTH:
-            raise _TooLarge(f"the config nests deeper than {MAX_DEPTH} levels", node)
-        self.doc.value_spans.setdefault(ptr, _span(node))
+        self._count(node, depth)
+        # Assigned, not set once: where two nodes share a pointer (a duplicate key, a key that overrides
+        # a merged one) the one built last is the one the data keeps (see _mapping).
+        self.doc.value_spans[ptr] = _span(node)
         if isinstance(node, self.mapping_node):
             return self._mapping(node, ptr, depth)
         if isinstance(node, self.sequence_node):
             return [self.build(item, f"{ptr}/{i}", depth + 1) for i, item in enumerate(node.value)]
         return self.constructor.construct_object(node, deep=True)
 
+    def _count(self, node: Any, depth: int) -> None:
+        self.values += 1
+        if self.values > MAX_VALUES:
+            raise _TooLarge(f"the config expands to more than {MAX_VALUES:,} values (aliases of aliases?)", node)
+        if depth > MAX_DEPTH:
+            raise _TooLarge(f"the config nests deeper than {MAX_DEPTH} levels", node)
+
     def _mapping(self, node: Any, ptr: str, depth: int) -> dict[Any, Any]:
+        """A mapping with YAML's precedence: a key written in it beats one merged in with ``<<``, an
+        earlier merge source beats a later one, and of two equal keys the second wins. Values are built
+        lowest precedence first, so the spans left at each pointer are those of the value kept."""
+        merged = self._merged(node, ptr, depth) if any(k.tag == _MERGE for k, _ in node.value) else None
         result: dict[Any, Any] = {}
-        seen: dict[Any, Span] = {}
+        by_part: dict[str, tuple[Any, Span]] = {}  # pointer part -> the key written with it, and where
+        by_key: dict[Any, tuple[str, Span]] = {}  # the same by key: 1 and true are one key to Python
         for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                merged = self.build(value_node, ptr, depth + 1)
-                sources = merged if isinstance(merged, list) else [merged]
-                for source in sources:
-                    if isinstance(source, dict):
-                        for k, v in source.items():
-                            result.setdefault(k, v)
+            if key_node.tag == _MERGE:
+                for k, v in (merged or {}).items():
+                    result.setdefault(k, v)
+                merged = None  # all merged keys go where the first `<<` is
                 continue
             key = self.constructor.construct_object(key_node, deep=True)
             if not isinstance(key, (str, int, float, bool)) and key is not None:
                 key = str(key)
+            part = _escape(key)
             key_span = _span(key_node)
-            child_ptr = f"{ptr}/{_escape(key)}"
-            if key in seen:
-                line, column, end_line, end_column = key_span
-                self.diagnostics.append(
-                    Diagnostic(
-                        file=self.doc.filename, line=line, column=column, end_line=end_line,
-                        end_column=end_column, severity=Severity.ERROR, code="duplicate-key",
-                        message=f"key {key!r} appears twice in this mapping; the second one would silently win",
-                        path=child_ptr,
-                        hint=f"remove one of them (the first is on line {seen[key][0]})",
-                    )
-                )
-            seen[key] = key_span
-            self.doc.key_spans.setdefault(child_ptr, key_span)
+            child_ptr = f"{ptr}/{part}"
+            same_part, same_key = by_part.get(part), by_key.get(key)
+            if same_part is not None or same_key is not None:
+                first_line = (same_part[1] if same_part is not None else same_key[1])[0]
+                self._duplicate(key, key_span, child_ptr, first_line)
+                # Only the winner stays: `1` then `"1"` are one key in JSON and in a diagnostic's path.
+                if same_part is not None and type(same_part[0]) is not type(key):
+                    result.pop(same_part[0], None)
+                if same_key is not None and same_key[0] != part:
+                    result.pop(key, None)
+            by_part[part] = (key, key_span)
+            by_key[key] = (part, key_span)
+            self.doc.key_spans[child_ptr] = key_span
             result[key] = self.build(value_node, child_ptr, depth + 1)
         return result
+
+    def _merged(self, node: Any, ptr: str, depth: int) -> dict[Any, Any]:
+        """The keys the ``<<`` entries of a mapping bring in, the first source winning."""
+        sources = []
+        for key_node, value_node in node.value:
+            if key_node.tag != _MERGE:
+                continue
+            if isinstance(value_node, self.sequence_node):
+                sources.extend(item for item in value_node.value if isinstance(item, self.mapping_node))
+            elif isinstance(value_node, self.mapping_node):
+                sources.append(value_node)
+        built = []
+        for source in reversed(sources):  # last source first: the spans of the first are written last
+            self._count(source, depth + 1)
+            built.append(self._mapping(source, ptr, depth + 1))
+        merged: dict[Any, Any] = {}
+        for mapping in reversed(built):
+            for k, v in mapping.items():
+                merged.setdefault(k, v)
+        return merged
+
+    def _duplicate(self, key: Any, span: Span, ptr: str, first_line: int) -> None:
+        line, column, end_line, end_column = span
+        self.diagnostics.append(
+            Diagnostic(
+                file=self.doc.filename, line=line, column=column, end_line=end_line,
+                end_column=end_column, severity=Severity.ERROR, code="duplicate-key",
+                message=f"key {key!r} appears twice in this mapping; the second one would silently win",
+                path=ptr,
+                hint=f"remove one of them (the first is on line {first_line})",
+            )
+        )
+
+
+_MERGE = "tag:yaml.org,2002:merge"
 
 
 @cache
@@ -149,6 +208,7 @@ def load_document(content: str | bytes, filename: str) -> tuple[Document | None,
     """Parse YAML text. Never raises for bad input: problems come back as diagnostics."""
     from ruamel.yaml import YAML
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    from ruamel.yaml.reader import ReaderError
 
     def problem(code: str, message: str, line: int = 1, column: int = 1, hint: str | None = None):
         return [Diagnostic(file=filename, line=line, column=column, severity=Severity.ERROR,
@@ -160,8 +220,12 @@ def load_document(content: str | bytes, filename: str) -> tuple[Document | None,
         try:
             content = content.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            return None, problem("not-yaml", f"the file is not UTF-8 text ({exc.reason} at byte {exc.start})")
-    lines = content.splitlines()
+            # exc.object is the text after any BOM; everything before exc.start decoded fine.
+            before = exc.object[:exc.start].decode("utf-8")
+            line, column = line_column(before, len(before))
+            return None, problem("not-yaml", f"the file is not UTF-8 text: byte 0x{exc.object[exc.start]:02x} "
+                                 f"cannot be read ({exc.reason})", line, column,
+                                 "save the file as UTF-8 (it may be in Latin-1 or Windows-1252)")
     # The C composer recurses on the C stack and crashes on tens of thousands of nested brackets; the
     # pure-Python one stops at the recursion limit with an exception we can report.
     yaml = YAML(typ="safe", pure=content.count("[") + content.count("{") > MAX_FLOW_OPENERS)
@@ -177,12 +241,18 @@ def load_document(content: str | bytes, filename: str) -> tuple[Document | None,
         reason = exc.problem or exc.context or "invalid YAML"
         return None, problem("yaml-syntax", f"YAML syntax error: {reason}", line, column,
                              "check the indentation and quoting on this line and the one before it")
+    except ReaderError as exc:  # a character YAML does not allow; its position indexes the text
+        line, column = line_column(content, exc.position)
+        code = exc.character
+        escape = f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+        return None, problem("yaml-syntax", f"YAML does not allow the non-printable character U+{code:04X} in a file",
+                             line, column, f"remove it, or write it as the escape `{escape}` inside double quotes")
     except YAMLError as exc:  # composer errors without marks, e.g. several documents
         return None, problem("yaml-syntax", f"YAML error: {exc}")
     if node is None:
         return None, problem("empty-config", "the config is empty",
                              hint="a config needs `agents:` (a list) or `agent:` (one agent)")
-    doc = Document(filename=filename, data=None, lines=lines)
+    doc = Document(filename=filename, data=None)
     builder = _Builder(doc, yaml.constructor)
     try:
         doc.data = builder.build(node)

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
 from ..diagnostics import Diagnostic, Severity
 from ..errors import redact
+from .document import split_lines
 
 _COLORS = {Severity.ERROR: "\x1b[1;31m", Severity.WARNING: "\x1b[1;33m", Severity.INFO: "\x1b[1;36m"}
 _BOLD, _DIM, _RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"
 _GITHUB_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
-
-_KEY_REFERENCE = re.compile(r"(?i)api[-_]?key[\"']?\s*[:=]\s*[\"']?\$\{")
 
 LineSource = Callable[[str], Sequence[str]]
 
@@ -25,10 +23,17 @@ def strict(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
     return [replace(d, severity=Severity.ERROR) if d.severity is Severity.WARNING else d for d in diagnostics]
 
 
+def source_lines(content: str | bytes) -> list[str]:
+    """The lines of a config's text for the snippets, numbered as the diagnostics number them."""
+    if isinstance(content, bytes):
+        content = content.decode("utf-8-sig", errors="replace")
+    return split_lines(content)
+
+
 def read_lines(filename: str) -> list[str]:
     """The lines of a file for the snippet under a diagnostic; none when it cannot be read."""
     try:
-        return Path(filename).read_text(encoding="utf-8-sig", errors="replace").splitlines()
+        return source_lines(Path(filename).read_bytes())
     except OSError:
         return []
 
@@ -68,18 +73,13 @@ def format_text(
 def _snippet(d: Diagnostic, file_lines: Sequence[str], paint: Callable[[str, str], str]) -> list[str]:
     if not 0 < d.line <= len(file_lines):
         return []
-    text = _without_secrets(file_lines[d.line - 1].expandtabs(1))
+    # The quoted line may hold a key written in the file (the literal-api-key warning points at it).
+    text = redact(file_lines[d.line - 1].expandtabs(1))
     end = d.end_column if d.end_line == d.line and d.end_column and d.end_column > d.column else d.column + 1
     width = max(1, min(end, len(text) + 1) - d.column)
     gutter = f"{d.line:>5} | "
     caret = " " * (len(gutter) - 2) + "| " + " " * (d.column - 1) + paint("^" * width, _COLORS[d.severity])
     return [paint(gutter, _DIM) + text, caret]
-
-
-def _without_secrets(line: str) -> str:
-    """The quoted line may hold a key written in the file (the literal-api-key warning points at it);
-    a ``${VAR}`` reference is no secret and stays readable."""
-    return line if _KEY_REFERENCE.search(line) and "sk-" not in line else redact(line)
 
 
 def _plural(count: int, word: str) -> str:

@@ -116,3 +116,40 @@ def test_catalog_option_adds_a_provider(tmp_path: Path) -> None:
     done = massgen("validate", "--catalog", str(catalog), "--format", "json", str(config))
     assert done.returncode == 0, done.stdout + done.stderr
     assert json.loads(done.stdout) == {"diagnostics": []}
+
+
+def reported_files(result) -> set[str]:
+    return {Path(d["file"]).name for d in json.loads(result.output)["diagnostics"]}
+
+
+def test_folder_search_skips_hidden_folders_and_node_modules(tmp_path: Path) -> None:
+    """`massgen validate .` in a project reads its configs, not CI workflows nor npm packages' YAML."""
+    broken = "agents: not-a-list\n"
+    for name in ["configs/upper.YAML", "configs/mixed.Yml", "configs/.hidden.yaml", ".github/workflows/ci.yml",
+                 "node_modules/pkg/FUNDING.yml", ".ci/node/node_modules/pkg/FUNDING.yml", "configs/notes.txt"]:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(broken)
+    runner = CliRunner()
+    result = runner.invoke(main, ["validate", "--format", "json", str(tmp_path)])
+    assert result.exit_code == 1
+    assert reported_files(result) == {"upper.YAML", "mixed.Yml"}
+    # Named on the command line, a hidden folder or a file under node_modules is checked all the same.
+    named = runner.invoke(main, ["validate", "--format", "json", str(tmp_path / ".github"),
+                                 str(tmp_path / "node_modules" / "pkg" / "FUNDING.yml")])
+    assert reported_files(named) == {"ci.yml", "FUNDING.yml"}
+
+
+def test_each_file_is_read_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The snippets quote the text that was checked: the report does not read the file a second time."""
+    reads: list[str] = []
+    original = Path.open  # under read_bytes and read_text
+
+    def counted(self, *args, **kwargs):
+        if self.name == "out-of-range.yaml":
+            reads.append(str(self))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", counted)
+    result = CliRunner().invoke(main, ["validate", str(BROKEN / "out-of-range.yaml")])
+    assert "      temperature: 1.5" in result.output
+    assert len(reads) == 1

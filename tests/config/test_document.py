@@ -94,3 +94,59 @@ def test_aliases_within_limits_are_expanded() -> None:
     result = compile_text(text, "aliases.yaml")
     assert [(d.severity.value, d.code) for d in result.diagnostics] == [("warning", "unknown-key")]  # `base`
     assert [a.params for a in result.spec.agents] == [{}, {"temperature": 0.2}]
+
+
+def test_not_utf8_is_placed_at_the_bad_byte(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes(b"\xef\xbb\xbf" + "agents:\n  - id: a\n    backend:\n      type: cl\xe9ude\n".encode("latin-1"))
+    (diagnostic,) = compile_file(path).diagnostics
+    assert (diagnostic.line, diagnostic.column, diagnostic.code) == (4, 15, "not-yaml")
+    assert diagnostic.message == "the file is not UTF-8 text: byte 0xe9 cannot be read (invalid continuation byte)"
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_control_character_is_placed_and_worded_for_people(newline: str) -> None:
+    text = newline.join(["agents:", "  - id: a", "    backend:", "      type: claude", "      model: claude-\x07x", ""])
+    (diagnostic,) = compile_text(text, "bell.yaml").diagnostics
+    assert (diagnostic.line, diagnostic.column, diagnostic.code) == (5, 21, "yaml-syntax")
+    assert diagnostic.message == "YAML does not allow the non-printable character U+0007 in a file"
+    assert diagnostic.hint == "remove it, or write it as the escape `\\x07` inside double quotes"
+
+
+def test_control_character_in_a_big_file_is_placed() -> None:
+    """The pure-Python parser (chosen for many brackets) reports the same place."""
+    text = "x: [" + "[], " * 10_001 + "]\n" * 1 + "y: \x1b\n"
+    (diagnostic,) = compile_text(text, "esc.yaml").diagnostics
+    assert (diagnostic.line, diagnostic.column) == (2, 4)
+    assert "U+001B" in diagnostic.message
+
+
+def backend_diagnostics(lines: list[str]) -> list[tuple[int, int, str]]:
+    text = "agent:\n  id: a\n  backend:\n" + "".join(f"    {line}\n" for line in lines)
+    return [(d.line, d.column, d.code) for d in compile_text(text, "c.yaml").diagnostics]
+
+
+def test_duplicate_key_points_at_the_value_that_wins() -> None:
+    found = backend_diagnostics(["type: claude", "model: claude-haiku-4-5", "temperature: 0.5", "temperature: 9"])
+    assert found == [(7, 5, "duplicate-key"), (7, 18, "out-of-range")]
+
+
+def test_an_explicit_key_wins_over_a_merged_one_and_is_pointed_at() -> None:
+    text = ("base: &b {type: claude, model: claude-haiku-4-5, temperature: 0.5}\n"
+            "agent:\n  id: a\n  backend:\n    <<: *b\n    temperature: 9\n")
+    result = compile_text(text, "c.yaml")
+    assert [(d.line, d.column, d.code) for d in result.diagnostics if d.is_error] == [(6, 18, "out-of-range")]
+
+
+def test_the_first_merge_source_wins_and_is_pointed_at() -> None:
+    text = ("a: &a {temperature: 7}\nb: &b {temperature: 0.5}\n"
+            "agent:\n  id: a\n  backend:\n    <<: [*a, *b]\n    type: claude\n    model: claude-haiku-4-5\n")
+    result = compile_text(text, "c.yaml")
+    assert [(d.line, d.column, d.code) for d in result.diagnostics if d.is_error] == [(1, 21, "out-of-range")]
+
+
+def test_keys_that_are_one_json_key_are_duplicates_and_the_second_wins() -> None:
+    found = backend_diagnostics(["type: claude", "model: claude-haiku-4-5", "1: x", '"1": y'])
+    assert found == [(7, 5, "duplicate-key"), (7, 5, "unknown-key")]
+    (duplicate,) = [d for d in compile_text("a: 1\n1: x\n'1': y\n", "c.yaml").diagnostics if d.code == "duplicate-key"]
+    assert (duplicate.line, duplicate.hint) == (3, "remove one of them (the first is on line 2)")

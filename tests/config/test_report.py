@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 
-from massgen.config.report import format_github, format_json, format_text, strict, summary
+import pytest
+
+from massgen.config.report import format_github, format_json, format_text, source_lines, strict, summary
 from massgen.diagnostics import Diagnostic, Severity
 
 LINES = ["agents:", "  - id: a", "    backend: {type: claude, temprature: 0.5}"]
@@ -72,3 +74,33 @@ def test_github_escapes_properties_and_message() -> None:
 def test_summary_plurals() -> None:
     two = [diagnostic(), diagnostic(Severity.WARNING), diagnostic(Severity.WARNING)]
     assert summary(two, files_checked=2) == "1 error, 2 warnings, 0 info in 2 files"
+
+
+def snippet_of(line: str) -> str:
+    return format_text([diagnostic(line=1, column=1, end_line=1, end_column=2)], lines=lambda _: [line]).splitlines()[1]
+
+
+def test_snippet_masks_a_secret_beside_a_key_reference() -> None:
+    line = 'headers: {X-Api-Key: "${GH_KEY}", Authorization: "Bearer ghp_SuperSecretToken123456"}'
+    shown = snippet_of(line)
+    assert "ghp_SuperSecretToken123456" not in shown
+    assert shown.endswith('headers: {X-Api-Key: "${GH_KEY}", Authorization: "***"}')
+
+
+@pytest.mark.parametrize("line", [
+    "api_key: ${OPENAI_API_KEY}", "api_key: '${OPENAI_API_KEY}'", "Authorization: Bearer ${TOKEN}",
+    'headers: {"x-api-key": "${ANTHROPIC_API_KEY}"}',
+])
+def test_snippet_keeps_key_references_readable(line: str) -> None:
+    assert snippet_of(line).endswith(line)
+
+
+@pytest.mark.parametrize("line", ["api_key: literal-secret-123", "api_key: sk-abcdefghijklmnop # ${NOT_IT}",
+                                  "api_key: abc${SUFFIX}"])
+def test_snippet_masks_literal_keys(line: str) -> None:
+    assert "***" in snippet_of(line)
+
+
+def test_source_lines_number_lines_as_yaml_does() -> None:
+    # \f is no line break to YAML (str.splitlines would split there); \r alone is one.
+    assert source_lines(b"\xef\xbb\xbfa: 1\r\nb: \x0c2\rc: \xe9\n") == ["a: 1", "b: \x0c2", "c: \ufffd"]
