@@ -73,7 +73,7 @@ def compile_text(text: str | bytes, filename: str = "<config>", catalog: Catalog
 
 def compile_mapping(data: Any, source: str = "<config>", catalog: Catalog | None = None) -> CompileResult:
     """Compile data that has no text (the CLI's quick ``--model`` mode): every place is line 1."""
-    return _compile(Document(filename=source, data=data, lines=[]), [], catalog)
+    return _compile(Document(filename=source, data=data), [], catalog)
 
 
 def _compile(document: Document | None, problems: list[Diagnostic], catalog: Catalog | None) -> CompileResult:

@@ -7,7 +7,7 @@ that duplicate keys, anchors and merge keys are seen, and every value can be tra
 from __future__ import annotations
 
 import re
-from dataclasses import InitVar, dataclass, field
+from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
@@ -30,9 +30,6 @@ def pointer(parts: tuple[str | int, ...]) -> str:
 class Document:
     filename: str
     data: Any
-    # Accepted (compile_mapping still passes it) and dropped: nothing reads the text back from a Document;
-    # `massgen validate` keeps the bytes it read for the snippets.
-    lines: InitVar[Any] = None
     key_spans: dict[str, Span] = field(default_factory=dict)
     value_spans: dict[str, Span] = field(default_factory=dict)
 
