@@ -1,8 +1,9 @@
 """Confinement of file paths to the agent's working directory (plus the context paths it was given).
 
 A path is resolved the way the operating system would follow it (``..`` collapsed, every symlink
-followed) and must then lie inside one of the allowed roots; anything else is refused. Writing also
-needs a root that allows writing.
+followed) and must then lie inside one of the allowed roots; anything else is refused. When roots nest
+(a read-only context path inside the cwd), the most specific one decides: writing needs that root to
+allow writing.
 """
 
 from __future__ import annotations
@@ -32,12 +33,18 @@ class PathGuard:
         """The real path of ``path`` (relative to the cwd), or ``PathRefused`` saying why not."""
         candidate = Path(path).expanduser()
         real = (candidate if candidate.is_absolute() else self.cwd / candidate).resolve()
-        for root in self.roots:
-            if real == root.path or real.is_relative_to(root.path):
-                if write and not root.writable:
-                    raise PathRefused(f"{path!r} is in a read-only context path ({root.path})")
-                return real
-        raise PathRefused(f"{path!r} is outside the agent's working directory ({self.cwd}); access refused")
+        root = self.root_of(real)
+        if root is None:
+            raise PathRefused(f"{path!r} is outside the agent's working directory ({self.cwd}); access refused")
+        if write and not root.writable:
+            raise PathRefused(f"{path!r} is in a read-only context path ({root.path})")
+        return real
+
+    def root_of(self, real: Path) -> Root | None:
+        """The most specific (longest) root holding ``real``; on a tie the context path, never the cwd."""
+        holding = [(len(root.path.parts), index, root) for index, root in enumerate(self.roots)
+                   if real.is_relative_to(root.path)]
+        return max(holding)[2] if holding else None
 
 
 def context_roots(entries: list[object] | None) -> list[Root]:

@@ -54,6 +54,47 @@ def test_context_paths_extend_the_sandbox_with_their_permission(workspace: Path,
         guard.resolve("../secret.txt", write=True)
 
 
+def test_a_read_only_context_path_inside_the_cwd_stays_read_only(workspace: Path) -> None:
+    (workspace / "docs" / "drafts").mkdir(parents=True)
+    guard = PathGuard(workspace, [Root(workspace / "docs", writable=False), Root(workspace / "docs" / "drafts")])
+    assert guard.resolve("docs/spec.md") == workspace / "docs" / "spec.md"  # readable
+    with pytest.raises(PathRefused, match="read-only context path"):
+        guard.resolve("docs/spec.md", write=True)  # the cwd is writable, the more specific context path is not
+    with pytest.raises(PathRefused, match="read-only context path"):
+        guard.resolve(str(workspace / "docs"), write=True)
+    assert guard.resolve("docs/drafts/a.md", write=True) == workspace / "docs" / "drafts" / "a.md"  # nested writable
+    assert guard.resolve("notes.txt", write=True) == workspace / "notes.txt"  # the rest of the cwd as before
+    with pytest.raises(PathRefused, match="read-only context path"):  # the same path as the cwd, marked read-only
+        PathGuard(workspace, [Root(workspace, writable=False)]).resolve("new.txt", write=True)
+
+
+async def test_context_paths_reach_the_file_tools_with_their_permission(workspace: Path, tmp_path: Path) -> None:
+    shared, inbox = tmp_path / "shared", tmp_path / "inbox"
+    shared.mkdir()
+    inbox.mkdir()
+    (shared / "data.txt").write_text("shared data")
+    (workspace / "ref").mkdir()
+    backend = {"context_paths": [str(shared), {"path": str(inbox), "permission": "write"},
+                                 {"path": str(workspace / "ref"), "permission": "read"}]}
+    tools = await toolset_for(backend, workspace)
+    read = await tools.run(ToolCall("1", "mcp__filesystem__read_file", {"path": str(shared / "data.txt")}))
+    assert (read.is_error, read.content) == (False, "shared data")
+    refused = await tools.run(ToolCall("2", "mcp__filesystem__write_file", {"path": str(shared / "x.txt"), "content": "no"}))
+    assert refused.is_error and "read-only" in refused.content and not (shared / "x.txt").exists()
+    written = await tools.run(ToolCall("3", "mcp__filesystem__write_file", {"path": str(inbox / "y.txt"), "content": "ok"}))
+    assert not written.is_error and (inbox / "y.txt").read_text() == "ok"
+    inside = await tools.run(ToolCall("4", "mcp__filesystem__write_file", {"path": "ref/z.txt", "content": "no"}))
+    assert inside.is_error and "read-only" in inside.content and not (workspace / "ref" / "z.txt").exists()
+
+
+def test_context_paths_is_declared_as_acted_on() -> None:
+    from massgen.config import compile_text
+
+    text = ("agent:\n  id: a\n  backend:\n    type: openai\n    model: gpt-5-nano\n    cwd: ws\n"
+            "    context_paths: [{path: docs, permission: read}]\n")
+    assert [d for d in compile_text(text, "c.yaml").diagnostics if "context_paths" in d.message] == []
+
+
 async def toolset_for(backend: dict, cwd: Path | None, tool_filter: ToolFilter | None = None) -> Toolset:
     return await builtin_tools(backend, str(cwd) if cwd else None, tool_filter or ToolFilter(), skip_servers=set())
 
@@ -128,3 +169,12 @@ async def test_docker_mode_without_an_engine_is_a_clear_error(workspace: Path) -
 async def test_an_execution_mode_this_runtime_lacks_is_a_clear_error(workspace: Path) -> None:
     with pytest.raises(Exception, match="srt is not supported by this runtime; use local or docker"):
         await toolset_for({"enable_mcp_command_line": True, "command_line_execution_mode": "srt"}, workspace)
+
+
+def test_validate_and_the_schema_say_up_front_that_srt_cannot_run_here() -> None:
+    """The runtime refuses srt (above); the parameter's own description says so before any run."""
+    from massgen.catalog import load_catalog
+
+    mode = load_catalog().backends["openai"].parameters["command_line_execution_mode"]
+    assert "srt" in mode["enum"]  # MassGen accepts it, so configs written for MassGen still validate
+    assert "srt" in mode["description"] and "not supported by this runtime" in mode["description"]
