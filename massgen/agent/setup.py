@@ -27,13 +27,16 @@ async def open_toolset(spec: AgentSpec, stack: AsyncExitStack, sink: EventSink |
 
     servers = parse_servers(spec.mcp_servers)  # ${VAR} errors surface before anything starts
     backend_filter = ToolFilter.for_server(spec.allowed_tools, backend_excluded(spec))
-    # Built-in tools first: docker mode without an engine fails before any server process starts.
+    # Built-in tools first: docker mode without an engine fails before any server process starts,
+    # and the agent's cwd exists (created there) before a stdio server starts in it.
     builtins = await builtin_tools(spec.backend, spec.cwd, backend_filter, skip_servers={s.name for s in servers})
     toolset = Toolset()
     if servers:
         from ..mcp.manager import McpManager
 
-        manager = McpManager(servers, allowed_tools=spec.allowed_tools, excluded_tools=backend_excluded(spec))
+        # A stdio server without a cwd of its own starts in the agent's, as under Claude Code.
+        manager = McpManager(servers, allowed_tools=spec.allowed_tools, excluded_tools=backend_excluded(spec),
+                             cwd=spec.cwd)
         stack.push_async_callback(manager.aclose)
         await manager.start()
         toolset = manager.toolset()

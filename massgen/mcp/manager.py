@@ -5,6 +5,9 @@ context managers must be entered and left by the same task). ``start`` launches 
 waits at most each server's start-up timeout; a server that fails is recorded with a readable reason,
 its tools answer with that reason, and the others go on. ``aclose`` stops every server, also when the
 run is cancelled (Ctrl-C).
+
+A stdio server starts in its own ``cwd`` (a relative one starts where massgen runs), else in the
+manager's ``cwd`` (the agent's working directory), else where massgen runs.
 """
 
 from __future__ import annotations
@@ -12,11 +15,13 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import os
 import re
 import tempfile
 from collections.abc import AsyncIterator, Container, Iterable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import IO, Any
 
 import anyio
@@ -67,7 +72,9 @@ class McpManager:
         *,
         allowed_tools: Iterable[str] | None = None,
         excluded_tools: Iterable[str] = (),
+        cwd: str | os.PathLike[str] | None = None,
     ) -> None:
+        self._cwd = cwd
         self._servers = {
             config.name: _Server(
                 config,
@@ -138,7 +145,8 @@ class McpManager:
             from mcp import StdioServerParameters, stdio_client
 
             params = StdioServerParameters(
-                command=config.command or "", args=list(config.args), env=dict(config.env) or None, cwd=config.cwd
+                command=config.command or "", args=list(config.args), env=dict(config.env) or None,
+                cwd=stdio_cwd(config.cwd, self._cwd),
             )
             return stdio_client(params, errlog=server.errlog)
         if config.transport == "sse":
@@ -199,6 +207,13 @@ class McpManager:
                 await asyncio.wait(pending, timeout=_STOP_TIMEOUT)
         for server in self._servers.values():
             server.errlog.close()
+
+
+def stdio_cwd(own: str | None, default: str | os.PathLike[str] | None) -> str | None:
+    """The absolute directory a stdio server starts in: its own ``cwd``, else ``default`` (the agent's
+    working directory); None (where massgen runs) when neither is set. Both runtimes use this."""
+    chosen = own or default
+    return str(Path(chosen).expanduser().resolve()) if chosen else None
 
 
 def _bind(manager: McpManager, server: str, tool: str) -> Any:

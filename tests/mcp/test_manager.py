@@ -177,3 +177,17 @@ async def test_a_huge_result_is_cut_with_a_note() -> None:
     assert not outcome.is_error
     assert outcome.content.startswith("x" * MAX_RESULT_CHARS) and "5,000 more characters cut" in outcome.content
     assert len(outcome.content) < MAX_RESULT_CHARS + 200
+
+
+async def test_a_stdio_server_starts_in_its_own_cwd_else_in_the_agent_s(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # where massgen runs
+    agent, own = tmp_path / "agent-ws", tmp_path / "own"
+    agent.mkdir()
+    own.mkdir()
+    servers = parse_servers([demo("plain"), demo("placed", cwd="own")])
+    async with McpManager(servers, cwd="agent-ws") as manager:  # a relative agent cwd, as configs write it
+        toolset = manager.toolset()
+        assert (await toolset.run(call("mcp__plain__cwd"))).content == str(agent.resolve())
+        assert (await toolset.run(call("mcp__placed__cwd"))).content == str(own.resolve())  # relative to where massgen runs
+    async with McpManager(parse_servers([demo("plain")])) as manager:  # no agent cwd: where massgen runs
+        assert (await manager.toolset().run(call("mcp__plain__cwd"))).content == str(tmp_path.resolve())

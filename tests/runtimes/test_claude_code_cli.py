@@ -90,7 +90,8 @@ async def test_native_tools_write_a_file_and_a_disallowed_command_is_refused(pro
         Turn(tool_calls=[Call("Bash", {"command": "rm hello.txt", "description": "clean up"})]),
         Turn(text="The file is written.", usage=(40, 6)),
     )
-    backend = create_backend(spec_for(protocol_server, cwd, system_message="You are agent COder-7.", append_system_prompt="Append-Marker-9"))
+    backend = create_backend(spec_for(protocol_server, cwd, system_message="You are agent COder-7.", append_system_prompt="Append-Marker-9",
+                                      use_default_prompt=True))
     try:
         events = await collect(backend, [Message("system", "You are agent COder-7."), Message("user", "Write hello.txt please")])
     finally:
@@ -117,7 +118,7 @@ async def test_native_tools_write_a_file_and_a_disallowed_command_is_refused(pro
     assert first.model == "claude-sonnet-4-5"
     system = first.system_text()
     assert system.count("You are agent COder-7.") == 1 and "Append-Marker-9" in system
-    assert "You are Claude Code" in system  # appended to Claude Code's own prompt, which stays
+    assert "You are Claude Code" in system  # use_default_prompt: appended to Claude Code's own prompt, which stays
     assert {"Write", "Bash", "Read"} <= set(first.tool_names())
     assert first.body["thinking"]["budget_tokens"] == 8000  # catalog default of max_thinking_tokens
     assert "hello from the model" not in requests[2].tool_results()[-1]  # the refusal, not a file listing
@@ -212,13 +213,15 @@ async def test_mcp_servers_from_the_config_run_with_their_tool_filters(protocol_
     protocol_server.handler = model_turns(
         Turn(tool_calls=[Call("mcp__demo__add", {"a": 2, "b": 3})]),
         Turn(tool_calls=[Call("mcp__demo__get_env", {"name": "PWD"})]),
+        Turn(tool_calls=[Call("mcp__plain__cwd", {})]),
         Turn(text="2 + 3 = 5"),
     )
-    spec = spec_for(protocol_server, tmp_path)
+    spec = spec_for(protocol_server, tmp_path / "agent-ws")
     server_cwd = tmp_path / "server-cwd"
     server_cwd.mkdir()
     spec.mcp_servers = [
-        {"name": "demo", "type": "stdio", "command": sys.executable, "args": [str(DEMO_SERVER)], "cwd": str(server_cwd), "disallowed_tools": ["secret"]}
+        {"name": "demo", "type": "stdio", "command": sys.executable, "args": [str(DEMO_SERVER)], "cwd": str(server_cwd), "disallowed_tools": ["secret"]},
+        {"name": "plain", "type": "stdio", "command": sys.executable, "args": [str(DEMO_SERVER)]},
     ]
     # The agent loop also offers the servers' tools as function tools: the CLI's own copy must win.
     looped = ToolSpec("mcp__demo__add", "Add two integers.", {"type": "object", "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}}})
@@ -227,10 +230,12 @@ async def test_mcp_servers_from_the_config_run_with_their_tool_filters(protocol_
         events = await collect(backend, [Message("user", "add 2 and 3")], [looped])
     finally:
         await backend.aclose()
-    added, pwd = (e for e in events if isinstance(e, ToolResult))
+    added, pwd, plain = (e for e in events if isinstance(e, ToolResult))
     assert (added.name, added.is_error) == ("mcp__demo__add", False) and "5" in added.content
     assert str(server_cwd) in pwd.content  # the server started in its own cwd
+    assert not plain.is_error and f'"{(tmp_path / "agent-ws").resolve()}"' in plain.content  # no cwd: the agent's
     assert events[-1].message.content == "2 + 3 = 5"
+    assert "You are Claude Code" not in streamed(protocol_server)[0].system_text()  # use_default_prompt is false
     first = str(streamed(protocol_server)[0].body)
     assert "mcp__demo__add" in first and "mcp__demo__echo" in first  # offered (loaded or listed for ToolSearch)
     assert "mcp__demo__secret" not in first  # filtered by the server's disallowed_tools

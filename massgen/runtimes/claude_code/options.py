@@ -1,9 +1,10 @@
 """Turn an AgentSpec into the keyword arguments of ``claude_agent_sdk.ClaudeAgentOptions``.
 
 Plain data in, plain data out (no SDK import), so every catalog parameter's mapping is easy to see:
-``cwd``, ``system_prompt`` / ``append_system_prompt`` / ``system_message``, ``max_thinking_tokens``,
-``permission_mode``, ``allowed_tools`` / ``disallowed_tools`` (native patterns such as ``Bash(rm*)``),
-``max_turns``, ``mcp_servers``, the model, the API key (or an existing ``claude login``) and ``base_url``.
+``cwd`` (absolute), ``system_prompt`` / ``append_system_prompt`` / ``system_message`` / ``use_default_prompt``,
+``max_thinking_tokens``, ``reasoning.effort``, ``permission_mode``, ``allowed_tools`` / ``disallowed_tools``
+(native patterns such as ``Bash(rm*)``), ``enable_web_search``, ``max_turns``, ``setting_sources``,
+``mcp_servers``, the model, the API key (or an existing ``claude login``) and ``base_url``.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ...mcp.config import ServerConfig, parse_servers
+from ...mcp.manager import stdio_cwd
 from .._support import Settings, api_key
 
 if TYPE_CHECKING:
@@ -23,19 +25,26 @@ FUNCTION_PREFIX = f"mcp__{FUNCTION_SERVER}__"
 # MassGen runs Claude Code unattended: file edits are accepted unless the config says otherwise.
 DEFAULT_PERMISSION_MODE = "acceptEdits"
 
+# What ``enable_web_search: true`` adds to the approved tools when ``allowed_tools`` is not set.
+WEB_TOOLS = ("WebSearch", "WebFetch")
+
 
 def build_options(spec: AgentSpec, system_messages: list[str]) -> dict[str, Any]:
     """Options for one Claude Code session; ``system_messages`` come from the conversation itself."""
     settings = Settings(spec)
     servers = parse_servers(spec.mcp_servers)  # both config forms; ${VAR} expanded, unset ones named
+    cwd = stdio_cwd(spec.cwd, None)  # absolute; the CLI starts its stdio servers here too
+    reasoning = settings.get("reasoning")
     options: dict[str, Any] = {
-        "cwd": spec.cwd,
+        "cwd": cwd,
         "model": spec.model,
         "system_prompt": _system_prompt(spec, settings, system_messages),
         "permission_mode": settings.get("permission_mode", DEFAULT_PERMISSION_MODE),
         "max_thinking_tokens": settings.get("max_thinking_tokens"),
+        "effort": reasoning.get("effort") if isinstance(reasoning, dict) else None,
         "max_turns": settings.get("max_turns"),
-        "mcp_servers": {server.name: _mcp_server(server) for server in servers},
+        "setting_sources": settings.get("setting_sources"),
+        "mcp_servers": {server.name: _mcp_server(server, cwd) for server in servers},
         "env": _environment(spec),
         # Only the servers given here: a user's or project's own MCP settings must not leak into a run.
         "strict_mcp_config": True,
@@ -48,13 +57,16 @@ def build_options(spec: AgentSpec, system_messages: list[str]) -> dict[str, Any]
 
 
 def _system_prompt(spec: AgentSpec, settings: Settings, system_messages: list[str]) -> str | dict[str, str]:
-    """``system_prompt`` replaces Claude Code's own prompt; anything else is appended to it."""
+    """MassGen's instructions, after ``system_prompt`` when set, else after Claude Code's own prompt
+    with ``use_default_prompt: true``; with neither (MassGen's default) they are the whole prompt."""
     # The agent loop usually repeats the config's system_message as the conversation's system message.
     extra = [text for text in dict.fromkeys((spec.system_message, *system_messages)) if text]
     custom = settings.get("system_prompt")
     if custom:
         return "\n\n".join([custom, *extra])
     appended = [text for text in (settings.get("append_system_prompt"), *extra) if text]
+    if not settings.get("use_default_prompt", False):
+        return "\n\n".join(appended)
     preset: dict[str, str] = {"type": "preset", "preset": "claude_code"}
     if appended:
         preset["append"] = "\n\n".join(appended)
@@ -67,31 +79,45 @@ def _tool_rules(spec: AgentSpec, settings: Settings, servers: list[ServerConfig]
     ``allowed_tools`` lists what the agent may use: the native tools it names become the whole native
     tool set, and every entry (``Read``, ``Bash(git*)``, ``mcp__server__tool``) is approved without a
     prompt. ``disallowed_tools`` falls back to the catalog default (``Bash(rm*)``, ``Bash(sudo*)``, ...).
+
+    MCP tools are approved as the HTTP runtime's ``ToolFilter`` admits them: a server's own
+    ``allowed_tools`` replaces the backend's for that server; a backend ``allowed_tools`` that names
+    tools of a server (``mcp__fs__read_file``) approves only those; otherwise (nothing names the
+    server) the whole server is approved, since the CLI would ask, unattended, for each of its tools.
     """
     disallowed = list(spec.disallowed_tools if settings.is_set("disallowed_tools") else settings.get("disallowed_tools", []))
     disallowed += spec.exclude_tools
+    backend_rules = list(spec.allowed_tools or ())
     allowed = [f"mcp__{FUNCTION_SERVER}"]
-    tools = None
-    if spec.allowed_tools is not None:
-        allowed += spec.allowed_tools
-        native = [rule.split("(", 1)[0] for rule in spec.allowed_tools if not rule.startswith("mcp__")]
-        tools = list(dict.fromkeys(native))
     for server in servers:
         prefix = f"mcp__{server.name}"
+        named = [rule for rule in backend_rules if rule == prefix or rule.startswith(f"{prefix}__")]
         if server.allowed_tools is not None:
+            backend_rules = [rule for rule in backend_rules if rule not in named]  # replaced by the server's list
             allowed += [f"{prefix}__{name}" for name in server.allowed_tools]
-        else:
+        elif not named:
             allowed.append(prefix)
         disallowed += [f"{prefix}__{name}" for name in server.excluded_tools]
-    return tools, allowed, disallowed
+    tools = None
+    if spec.allowed_tools is not None:
+        allowed += backend_rules
+        native = [rule.split("(", 1)[0] for rule in spec.allowed_tools if not rule.startswith("mcp__")]
+        tools = list(dict.fromkeys(native))
+    elif settings.get("enable_web_search", False):
+        allowed += WEB_TOOLS  # the default tool set has them; approve them so an unattended run can search
+    return tools, list(dict.fromkeys(allowed)), disallowed
 
 
-def _mcp_server(server: ServerConfig) -> dict[str, Any]:
-    """A MassGen MCP server in the CLI's ``--mcp-config`` form (MassGen's streamable-http is its http)."""
+def _mcp_server(server: ServerConfig, agent_cwd: str | None) -> dict[str, Any]:
+    """A MassGen MCP server in the CLI's ``--mcp-config`` form (MassGen's streamable-http is its http).
+
+    The CLI starts stdio servers in its own cwd, the agent's; a server with a cwd of its own elsewhere
+    starts through a shell that changes to it (absolute, as under the HTTP runtime)."""
     if server.transport == "stdio":
         command, args = server.command, list(server.args)
-        if server.cwd:  # the CLI's stdio entries have no cwd: start through a shell that changes to it
-            command, args = "/bin/sh", ["-c", 'cd "$0" && exec "$@"', server.cwd, command, *args]
+        own = stdio_cwd(server.cwd, None)
+        if own and own != agent_cwd:  # the CLI's stdio entries have no cwd field
+            command, args = "/bin/sh", ["-c", 'cd "$0" && exec "$@"', own, command, *args]
         entry: dict[str, Any] = {"type": "stdio", "command": command, "args": args}
         if server.env:
             entry["env"] = dict(server.env)

@@ -43,6 +43,12 @@ def get_env(name: str) -> str:
 
 
 @server.tool()
+def cwd() -> str:
+    """The server process's working directory."""
+    return os.getcwd()
+
+
+@server.tool()
 def pid() -> str:
     """The server's process id (the tests check that the process is gone after the run)."""
     return str(os.getpid())
