@@ -151,6 +151,17 @@ def model_rule(ctx: BackendContext) -> Iterator[Issue]:
                 hint=hint + " (`massgen backends show " + ctx.name + "` lists the known ones)", at_key=True)
 
 
+def execution_mode_rule(ctx: BackendContext) -> Iterator[Issue]:
+    """MassGen's srt sandbox is valid config that this runtime cannot run: say so before a run fails on it."""
+    if ctx.backend.get("command_line_execution_mode") != "srt":
+        return
+    stops = ctx.backend.get("enable_mcp_command_line") is True
+    yield Issue((*ctx.path, "command_line_execution_mode"), "unsupported-execution-mode",
+                "`command_line_execution_mode: srt` (Anthropic's sandbox runtime) is not supported by this runtime"
+                + ("; the run stops before it starts" if stops else ""),
+                hint="use `local` or `docker`", severity=WARNING if stops else INFO)
+
+
 def mcp_server_entries(value: Any, path: Path) -> list[tuple[Path, str | None, dict[str, Any]]]:
     """(path, name, entry) of every server, from the list form or the name → entry mapping form."""
     if isinstance(value, list):
@@ -239,6 +250,6 @@ def literal_api_key_rule(ctx: BackendContext) -> Iterator[Issue]:
 
 
 BACKEND_RULES: tuple[Callable[[BackendContext], Iterator[Issue]], ...] = (
-    tool_flag_rule, mcp_support_rule, base_url_rule, model_rule, mcp_server_rule, tool_filter_rule,
-    env_reference_rule, literal_api_key_rule,
+    tool_flag_rule, mcp_support_rule, base_url_rule, model_rule, execution_mode_rule, mcp_server_rule,
+    tool_filter_rule, env_reference_rule, literal_api_key_rule,
 )
