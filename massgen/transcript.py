@@ -1,7 +1,9 @@
 """Every run's transcript: one JSON object per line under ``.massgen/sessions/``.
 
 The first line describes the run (config, agents without any credentials); then each ``question`` and every
-event any agent produced (the ``--output jsonl`` form), each with ``t``, seconds since the start; and a last
+event any agent produced (the ``--output jsonl`` form), each with ``t``, seconds since the start, except that
+text and reasoning deltas of one agent that arrive together (one network read) are one line, their texts
+joined, so a long answer is a few hundred lines rather than one per token; and a last
 ``session_end`` line with the last final answer and who gave it, the duration and each agent's token
 usage. Every line goes through ``redact`` with the run's own API keys, so a key that leaks into a
 provider's error text never reaches the file. Where the folder cannot be written, the run goes on without a
@@ -10,6 +12,8 @@ transcript, after a warning on stderr.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import sys
 import time
@@ -25,6 +29,7 @@ from .events import Event, EventSink, Final, ReasoningDelta, TextDelta, Usage
 from .output.lines import LineWriter, encode
 
 SESSIONS_DIR = Path(".massgen") / "sessions"
+_DELTAS = (TextDelta, ReasoningDelta)
 
 
 def known_secrets(agents: list[AgentSpec]) -> tuple[str, ...]:
@@ -43,6 +48,9 @@ class Transcript:
         self._usage: dict[str, list[int]] = defaultdict(lambda: [0, 0])
         self._final: Final | None = None
         self._answered = True  # whether the last question got its final answer
+        self._burst: list[str] = []  # the texts of the deltas being joined into one line
+        self._burst_of: tuple[str, str | None] | None = None  # their (type, agent)
+        self._burst_t = 0.0
         self.path: Path | None = None
         self._file = self._open((root or Path.cwd()) / SESSIONS_DIR)
         secrets = known_secrets(spec.agents)
@@ -72,16 +80,36 @@ class Transcript:
         return file
 
     def __call__(self, event: Event) -> None:
-        if isinstance(event, Usage) and event.agent:
-            totals = self._usage[event.agent]
-            totals[0] += event.input_tokens
-            totals[1] += event.output_tokens
-        if isinstance(event, Final):
-            self._final = event
-            self._answered = True
-        # Deltas are written in bursts (a long stream is thousands of them); anything else at once.
-        self._write({**event.to_json(), "t": self._elapsed()}, now=not isinstance(event, (TextDelta, ReasoningDelta)))
+        if type(event) in _DELTAS:
+            self._add_to_burst(event)  # type: ignore[arg-type]
+        else:
+            if isinstance(event, Usage) and event.agent:
+                totals = self._usage[event.agent]
+                totals[0] += event.input_tokens
+                totals[1] += event.output_tokens
+            if isinstance(event, Final):
+                self._final = event
+                self._answered = True
+            self._end_burst()
+            self._write({**event.to_json(), "t": self._elapsed()})
         self.downstream(event)
+
+    def _add_to_burst(self, delta: TextDelta | ReasoningDelta) -> None:
+        key = (delta.type, delta.agent)
+        if key != self._burst_of:
+            self._end_burst()
+            self._burst_of, self._burst_t = key, self._elapsed()
+            with contextlib.suppress(RuntimeError):  # no event loop: the next other event or close ends it
+                asyncio.get_running_loop().call_soon(self._end_burst)  # runs when the stream waits for bytes
+        self._burst.append(delta.text)
+
+    def _end_burst(self) -> None:
+        if self._burst_of is None:
+            return
+        kind, agent = self._burst_of
+        self._write({"type": kind, "agent": agent, "text": "".join(self._burst), "t": self._burst_t})
+        self._burst.clear()
+        self._burst_of = None
 
     def question(self, text: str) -> None:
         self._answered = False
@@ -90,6 +118,7 @@ class Transcript:
     def close(self) -> None:
         if self._file.closed:
             return
+        self._end_burst()
         self._write({
             "type": "session_end",
             "status": "ok" if self._answered else "error",
@@ -103,5 +132,5 @@ class Transcript:
     def _elapsed(self) -> float:
         return round(time.monotonic() - self._started, 4)
 
-    def _write(self, record: dict[str, Any], *, now: bool = True) -> None:
-        self._lines.write(encode(record), now=now)
+    def _write(self, record: dict[str, Any]) -> None:
+        self._lines.write(encode(record), now=True)

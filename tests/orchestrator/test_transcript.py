@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -66,3 +67,23 @@ def test_a_folder_that_cannot_be_written_costs_the_transcript_not_the_run(tmp_pa
     transcript.close()
     assert transcript.path is None and [e.content for e in forwarded] == ["the answer"]
     assert "no session transcript for this run" in capsys.readouterr().err
+
+
+@pytest.mark.anyio
+async def test_deltas_that_arrive_together_are_one_line(tmp_path):
+    from massgen.events import ReasoningDelta, TextDelta
+
+    transcript = Transcript(RunSpec(agents=[spec("a"), spec("b")]), [].append, root=tmp_path)
+    for piece in ("Hel", "lo"):
+        transcript(TextDelta(piece, agent="a"))
+    transcript(TextDelta("other", agent="b"))  # another agent: its own line
+    await asyncio.sleep(0)  # the stream waits for bytes: the burst is written
+    transcript(ReasoningDelta("hm", agent="a"))
+    transcript(TextDelta(" world", agent="a"))  # after a reasoning delta: a new line
+    transcript(Final("Hello world", agent="a"))
+    transcript.close()
+    records = [json.loads(line) for line in transcript.path.read_text().splitlines()][1:-1]
+    assert [(r["type"], r["agent"], r.get("text")) for r in records] == [
+        ("text", "a", "Hello"), ("text", "b", "other"), ("reasoning", "a", "hm"), ("text", "a", " world"),
+        ("final", "a", None)]
+    assert all(isinstance(r["t"], float) for r in records)
