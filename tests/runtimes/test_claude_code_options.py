@@ -59,6 +59,13 @@ def test_allowed_mcp_tools_approve_only_those_not_their_whole_server() -> None:
     assert "mcp__other" in options["allowed_tools"]  # a server allowed_tools does not name: approved as before
 
 
+def test_a_bare_tool_name_approves_that_tool_of_each_server_and_is_not_a_native_tool() -> None:
+    options = build_options(agent(allowed_tools=["Read", "read_file"], mcp_servers=[demo("fs"), demo("docs")]), [])
+    assert {"mcp__fs__read_file", "mcp__docs__read_file"} <= set(options["allowed_tools"])
+    assert "mcp__fs" not in options["allowed_tools"] and "mcp__docs" not in options["allowed_tools"]
+    assert options["tools"] == ["Read"]  # `read_file` is an MCP tool's name, not one of the CLI's own
+
+
 def test_a_server_without_any_allow_list_is_approved_whole() -> None:
     options = build_options(agent(mcp_servers=[demo("fs")]), [])
     assert options["allowed_tools"] == ["mcp__massgen_tools", "mcp__fs"]  # the CLI must not ask, unattended

@@ -82,12 +82,15 @@ def _tool_rules(spec: AgentSpec, settings: Settings, servers: list[ServerConfig]
 
     MCP tools are approved as the HTTP runtime's ``ToolFilter`` admits them: a server's own
     ``allowed_tools`` replaces the backend's for that server; a backend ``allowed_tools`` that names
-    tools of a server (``mcp__fs__read_file``) approves only those; otherwise (nothing names the
-    server) the whole server is approved, since the CLI would ask, unattended, for each of its tools.
+    tools of a server (``mcp__fs__read_file``, or a bare ``read_file``, which names that tool of every
+    server, as in the HTTP filter) approves only those; otherwise (nothing names the server) the whole
+    server is approved, since the CLI would ask, unattended, for each of its tools. Native tool names
+    are capitalised (``Read``, ``Bash(git*)``); a lower-case bare name is an MCP tool's.
     """
     disallowed = list(spec.disallowed_tools if settings.is_set("disallowed_tools") else settings.get("disallowed_tools", []))
     disallowed += spec.exclude_tools
-    backend_rules = list(spec.allowed_tools or ())
+    backend_rules = [rule for rule in spec.allowed_tools or () if not _bare_mcp_tool(rule)]
+    bare = [rule for rule in spec.allowed_tools or () if _bare_mcp_tool(rule)]
     allowed = [f"mcp__{FUNCTION_SERVER}"]
     for server in servers:
         prefix = f"mcp__{server.name}"
@@ -95,17 +98,24 @@ def _tool_rules(spec: AgentSpec, settings: Settings, servers: list[ServerConfig]
         if server.allowed_tools is not None:
             backend_rules = [rule for rule in backend_rules if rule not in named]  # replaced by the server's list
             allowed += [f"{prefix}__{name}" for name in server.allowed_tools]
+        elif bare:
+            allowed += [f"{prefix}__{name}" for name in bare]
         elif not named:
             allowed.append(prefix)
         disallowed += [f"{prefix}__{name}" for name in server.excluded_tools]
     tools = None
     if spec.allowed_tools is not None:
         allowed += backend_rules
-        native = [rule.split("(", 1)[0] for rule in spec.allowed_tools if not rule.startswith("mcp__")]
+        native = [rule.split("(", 1)[0] for rule in spec.allowed_tools
+                  if not rule.startswith("mcp__") and not _bare_mcp_tool(rule)]
         tools = list(dict.fromkeys(native))
     elif settings.get("enable_web_search", False):
         allowed += WEB_TOOLS  # the default tool set has them; approve them so an unattended run can search
     return tools, list(dict.fromkeys(allowed)), disallowed
+
+
+def _bare_mcp_tool(rule: str) -> bool:
+    return rule[:1].islower() and not rule.startswith("mcp__") and "(" not in rule
 
 
 def _mcp_server(server: ServerConfig, agent_cwd: str | None) -> dict[str, Any]:
