@@ -101,7 +101,7 @@ def test_setting_sources_and_reasoning_effort_are_passed() -> None:
     options = build_options(agent(setting_sources=["project"], reasoning={"effort": "high"}), [])
     assert options["setting_sources"] == ["project"] and options["effort"] == "high"
     plain = build_options(agent(), [])
-    assert "setting_sources" not in plain and "effort" not in plain
+    assert plain["setting_sources"] == [] and "effort" not in plain  # no settings file can change a run
 
 
 def test_the_sdk_accepts_every_option() -> None:

@@ -43,7 +43,7 @@ def build_options(spec: AgentSpec, system_messages: list[str]) -> dict[str, Any]
         "max_thinking_tokens": settings.get("max_thinking_tokens"),
         "effort": reasoning.get("effort") if isinstance(reasoning, dict) else None,
         "max_turns": settings.get("max_turns"),
-        "setting_sources": settings.get("setting_sources"),
+        "setting_sources": settings.get("setting_sources", []),
         "mcp_servers": {server.name: _mcp_server(server, cwd) for server in servers},
         "env": _environment(spec),
         # Only the servers given here: a user's or project's own MCP settings must not leak into a run.
