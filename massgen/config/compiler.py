@@ -117,8 +117,9 @@ class _Compiler:
                    if isinstance(agent, dict) and isinstance(agent.get("backend"), dict)]
         if any(d.is_error for d in self.diagnostics):
             return None
+        shared = shared_context_paths(data.get("orchestrator"))
         return RunSpec(
-            agents=[build_agent_spec(ctx, agent, _default_id(path, index), self.catalog)
+            agents=[build_agent_spec(ctx, agent, _default_id(path, index), self.catalog, shared)
                     for ctx, agent, path, index in checked if ctx is not None],
             orchestrator=_mapping(data.get("orchestrator")),
             timeout_settings=_mapping(data.get("timeout_settings")),
@@ -197,9 +198,20 @@ def is_provider_parameter(key: str, definition: BackendDef, catalog: Catalog) ->
             and not any(key in catalog.groups.get(group, {}) for group in RUNTIME_GROUPS))
 
 
-def build_agent_spec(ctx: BackendContext, agent: dict[str, Any], default_id: str, catalog: Catalog) -> AgentSpec:
+def shared_context_paths(orchestrator: Any) -> list[dict[str, str]]:
+    """The orchestrator's ``context_paths``, read-only for every agent (MassGen's write permission belongs to the
+    final presenter alone, which this runtime does not single out)."""
+    entries = orchestrator.get("context_paths") if isinstance(orchestrator, dict) else None
+    return [{"path": entry if isinstance(entry, str) else str(entry["path"]), "permission": "read"}
+            for entry in entries or ()]
+
+
+def build_agent_spec(ctx: BackendContext, agent: dict[str, Any], default_id: str, catalog: Catalog,
+                     shared_paths: list[dict[str, str]] | None = None) -> AgentSpec:
     """The runtime's view of one agent; ``params`` keeps only what goes to the provider."""
     backend, definition, preset = ctx.backend, ctx.definition, ctx.preset
+    if shared_paths:
+        backend = {**backend, "context_paths": [*(backend.get("context_paths") or []), *shared_paths]}
     config_variables = {"cwd": os.path.abspath(backend["cwd"])} if isinstance(backend.get("cwd"), str) else {}
     backend = substitute_config_variables(backend, {**os.environ, **config_variables})
     parameters = definition.parameters

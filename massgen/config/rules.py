@@ -71,6 +71,20 @@ def root_rules(data: dict[str, Any]) -> Iterator[Issue]:
         else:
             seen[agent_id] = path
     yield from voting_sensitivity_rule(data)
+    yield from shared_write_rule(data)
+
+
+def shared_write_rule(data: dict[str, Any]) -> Iterator[Issue]:
+    """The orchestrator's context paths are read-only here: say so where one asks for write access."""
+    orchestrator = data.get("orchestrator")
+    entries = orchestrator.get("context_paths") if isinstance(orchestrator, dict) else None
+    for index, entry in enumerate(entries if isinstance(entries, list) else ()):
+        if isinstance(entry, dict) and entry.get("permission") == "write":
+            yield Issue(("orchestrator", "context_paths", index, "permission"), "shared-path-read-only",
+                        "agents may only read this path here: MassGen's write access for the final presenter "
+                        "is not implemented by this runtime",
+                        hint="give the agent that should write it the path in its backend's `context_paths`",
+                        severity=INFO)
 
 
 GRADED_SENSITIVITIES = ("lenient", "balanced", "strict")

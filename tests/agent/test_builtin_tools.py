@@ -95,6 +95,26 @@ def test_context_paths_is_declared_as_acted_on() -> None:
     assert [d for d in compile_text(text, "c.yaml").diagnostics if "context_paths" in d.message] == []
 
 
+async def test_the_orchestrator_s_context_paths_are_read_only_for_every_agent(workspace: Path, tmp_path: Path) -> None:
+    from massgen.config import compile_text
+
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "brief.md").write_text("the brief")
+    text = (f"orchestrator:\n  context_paths: [{{path: '{shared}', permission: write}}]\nagents:\n"
+            f"  - {{id: a, backend: {{type: openai, model: gpt-5-nano, cwd: '{workspace}'}}}}\n"
+            f"  - {{id: b, backend: {{type: claude, model: claude-haiku-4-5, cwd: '{workspace}',"
+            f" context_paths: ['{tmp_path / 'own'}']}}}}\n")
+    spec = compile_text(text, "team.yaml").spec
+    for agent in spec.agents:
+        tools = await toolset_for(agent.backend, workspace)
+        read = await tools.run(ToolCall("1", "mcp__filesystem__read_file", {"path": str(shared / "brief.md")}))
+        assert (read.is_error, read.content) == (False, "the brief")
+        wrote = await tools.run(ToolCall("2", "mcp__filesystem__write_file", {"path": str(shared / "x"), "content": "-"}))
+        assert wrote.is_error and "read-only" in wrote.content
+    assert spec.agents[1].backend["context_paths"][0] == str(tmp_path / "own")  # its own paths stay, first
+
+
 async def toolset_for(backend: dict, cwd: Path | None, tool_filter: ToolFilter | None = None) -> Toolset:
     return await builtin_tools(backend, str(cwd) if cwd else None, tool_filter or ToolFilter(), skip_servers=set())
 
