@@ -85,6 +85,7 @@ def _backend(data: dict[str, Any], source: str, groups: dict[str, dict[str, Any]
         default_port=data.get("default_port"),
         models=[m.lower() for m in data.get("models") or []],
         model_patterns=list(data.get("model_patterns") or []),
+        model_retirements={m.lower(): str(d) for m, d in (data.get("model_retirements") or {}).items()},
         capabilities=dict(data.get("capabilities") or {}),
         tool_flags=dict(data.get("tool_flags") or {}),
         hints=dict(data.get("hints") or {}),

@@ -54,6 +54,7 @@ class BackendDef:
     default_port: int | None = None
     models: list[str] = field(default_factory=list)
     model_patterns: list[str] = field(default_factory=list)
+    model_retirements: dict[str, str] = field(default_factory=dict)  # lower-case model -> YYYY-MM-DD
     capabilities: dict[str, str] = field(default_factory=dict)
     tool_flags: dict[str, str] = field(default_factory=dict)
     hints: dict[str, str] = field(default_factory=dict)

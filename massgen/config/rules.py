@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from ..catalog import TOOL_FLAGS, BackendDef, ProviderDef
@@ -165,6 +166,22 @@ def model_rule(ctx: BackendContext) -> Iterator[Issue]:
                 hint=hint + " (`massgen backends show " + ctx.name + "` lists the known ones)", at_key=True)
 
 
+def model_retirement_rule(ctx: BackendContext) -> Iterator[Issue]:
+    """A model the provider has retired (or soon will): the catalog knows the date, the config may not."""
+    model = ctx.backend.get("model")
+    retired_on = ctx.definition.model_retirements.get(model.lower()) if isinstance(model, str) else None
+    if retired_on is None:
+        return
+    path = (*ctx.path, "model")
+    if retired_on <= date.today().isoformat():
+        yield Issue(path, "model-retired", f"`{model}` was retired on {retired_on}: the provider rejects it",
+                    hint="choose a current model (`massgen backends show " + ctx.definition.type + "`)",
+                    severity=WARNING)
+    else:
+        yield Issue(path, "model-retiring", f"`{model}` will be retired on {retired_on}",
+                    hint="plan a move to a newer model", severity=INFO)
+
+
 def execution_mode_rule(ctx: BackendContext) -> Iterator[Issue]:
     """MassGen's srt sandbox is valid config that this runtime cannot run: say so before a run fails on it."""
     if ctx.backend.get("command_line_execution_mode") != "srt":
@@ -264,6 +281,6 @@ def literal_api_key_rule(ctx: BackendContext) -> Iterator[Issue]:
 
 
 BACKEND_RULES: tuple[Callable[[BackendContext], Iterator[Issue]], ...] = (
-    tool_flag_rule, mcp_support_rule, base_url_rule, model_rule, execution_mode_rule, mcp_server_rule,
-    tool_filter_rule, env_reference_rule, literal_api_key_rule,
+    tool_flag_rule, mcp_support_rule, base_url_rule, model_rule, model_retirement_rule, execution_mode_rule,
+    mcp_server_rule, tool_filter_rule, env_reference_rule, literal_api_key_rule,
 )

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.anyio
 
 # type, model, which base URL of the protocol server, whether an api_key goes into the config
 BACKENDS = [
-    ("claude", "claude-sonnet-4-5", "base_url", True),
+    ("claude", "claude-sonnet-4-6", "base_url", True),
     ("gemini", "gemini-2.5-flash", "base_url", True),
     ("openai", "gpt-5-nano", "openai_base_url", True),
     ("grok", "grok-3-mini", "openai_base_url", True),

@@ -144,7 +144,7 @@ async def test_a_provider_error_is_one_line_with_the_provider_message(protocol_s
 
 async def test_a_missing_api_key_names_the_variable_and_the_backend(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
-    result = compile_mapping({"agent": {"id": "c", "backend": {"type": "claude", "model": "claude-sonnet-4-5"}}}, "<t>")
+    result = compile_mapping({"agent": {"id": "c", "backend": {"type": "claude", "model": "claude-sonnet-4-6"}}}, "<t>")
     assert result.spec is not None, result.diagnostics
     sink = RecordingSink()
     with pytest.raises(MassGenError):

@@ -115,3 +115,34 @@ def test_massgen_validate_with_catalog_option(extra, tmp_path):
     without = validate()
     assert without.returncode == 1
     assert "unknown backend type" in without.stdout
+
+
+def test_a_retired_model_is_a_warning_and_a_retiring_one_an_info(tmp_path):
+    folder = tmp_path / "extra"
+    folder.mkdir()
+    (folder / "oldgpt.yaml").write_text(BACKEND.replace("type: localgpt", "type: oldgpt") + (
+        'model_retirements: {oldgpt-1: "2001-01-01", oldgpt-2: "2999-12-31"}\n'))
+    catalog = load_catalog([folder])
+    config = tmp_path / "c.yaml"
+    config.write_text("agents:\n  - {id: a, backend: {type: oldgpt, model: OLDGPT-1}}\n"
+                      "  - {id: b, backend: {type: oldgpt, model: oldgpt-2}}\n  - {id: c, backend: {type: oldgpt, model: oldgpt-3}}\n")
+    found = [(d.line, d.severity.value, d.code, d.message) for d in compile_file(config, catalog=catalog).diagnostics]
+    assert found == [
+        (2, "warning", "model-retired", "`OLDGPT-1` was retired on 2001-01-01: the provider rejects it"),
+        (3, "info", "model-retiring", "`oldgpt-2` will be retired on 2999-12-31"),
+    ]
+
+
+def test_the_bundled_catalog_s_retirement_dates_are_the_sdk_s():
+    """Every date the catalog holds is the one the anthropic SDK warns with (a newer SDK may know more)."""
+    import re
+    from datetime import datetime
+
+    import anthropic._data as sdk
+
+    def iso(text: str) -> str:  # "November 30th, 2026" -> "2026-11-30"
+        return datetime.strptime(re.sub(r"(\d+)(st|nd|rd|th)", r"\1", text), "%B %d, %Y").date().isoformat()
+
+    retirements = load_catalog().backends["claude"].model_retirements
+    shared = {m: d for m, d in retirements.items() if m in sdk.DEPRECATED_MODELS}
+    assert shared and {m: iso(sdk.DEPRECATED_MODELS[m]) for m in shared} == shared

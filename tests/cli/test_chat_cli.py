@@ -71,7 +71,7 @@ def test_an_unknown_model_gets_the_compiler_diagnostic(tmp_path: Path) -> None:
 
 def test_misuse_exits_2(tmp_path: Path) -> None:
     config = tmp_path / "c.yaml"
-    config.write_text("agent: {id: a, backend: {type: claude, model: claude-sonnet-4-5}}\n")
+    config.write_text("agent: {id: a, backend: {type: claude, model: claude-sonnet-4-6}}\n")
     assert massgen("--config", str(config), "--model", "gpt-5-nano", "Q", cwd=tmp_path).returncode == 2
     assert massgen("chat", "Q", cwd=tmp_path).returncode == 2
 

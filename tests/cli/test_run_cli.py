@@ -111,7 +111,7 @@ def test_a_provider_error_in_the_terminal_is_one_readable_line(tmp_path: Path, p
 
 def test_validation_errors_stop_the_run_with_the_validate_diagnostics(tmp_path: Path) -> None:
     config = tmp_path / "bad.yaml"
-    config.write_text("agents:\n  - id: a\n    backend:\n      type: claude\n      model: claude-sonnet-4-5\n"
+    config.write_text("agents:\n  - id: a\n    backend:\n      type: claude\n      model: claude-sonnet-4-6\n"
                       "      enable_web_serch: true\n")
     done = massgen("run", "--config", str(config), "hi", cwd=tmp_path)
     validate = subprocess.run([*MASSGEN, "validate", str(config)], cwd=tmp_path, env=clean_env(),

@@ -42,8 +42,9 @@ def codes_in_source() -> set[str]:
     return codes
 
 
-# Codes exercised by tests/config/test_document.py rather than by a file here (binary, unreadable, huge input).
-OTHER_TESTS = {"not-yaml", "unreadable-file", "yaml-too-large"}
+# Codes exercised by tests/config/test_document.py rather than by a file here (binary, unreadable, huge input),
+# and model-retiring, which needs a date still to come (tests/catalog/test_extra_folders.py, fixed catalog).
+OTHER_TESTS = {"not-yaml", "unreadable-file", "yaml-too-large", "model-retiring"}
 
 
 def test_every_code_is_exercised() -> None:

@@ -58,7 +58,7 @@ def test_all_problems_in_one_pass() -> None:
     text = (
         "agents:\n"
         "  - id: a\n"
-        "    backend: {type: claude, model: claude-sonnet-4-5, temprature: 0.5}\n"
+        "    backend: {type: claude, model: claude-sonnet-4-6, temprature: 0.5}\n"
         "  - id: b\n"
         "    backend: {type: gemini, model: gemini-2.5-flash, top_k: zero}\n"
         "  - id: c\n"

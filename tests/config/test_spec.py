@@ -57,7 +57,7 @@ def test_runtime_fields() -> None:
         "    system_message: Write code.\n"
         "    backend:\n"
         "      type: claude\n"
-        "      model: claude-sonnet-4-5\n"
+        "      model: claude-sonnet-4-6\n"
         "      enable_web_search: true\n"
         "      enable_code_execution: false\n"
         "      cwd: workspace\n"

@@ -18,7 +18,7 @@ from tests.protocol_server import ProtocolServer, Reply, Turn
 
 
 def test_claude_web_search_and_code_execution(protocol_server: ProtocolServer) -> None:
-    request = backend_for(protocol_server, "claude", model="claude-sonnet-4-5", enable_web_search=True,
+    request = backend_for(protocol_server, "claude", model="claude-sonnet-4-6", enable_web_search=True,
                           enable_code_execution=True, betas=["context-1m-2025-08-07"]).build_request([], [ADD])
     types = [t.get("type") for t in request.body["tools"]]
     assert types == [None, "web_search_20250305", "code_execution_20250825"]  # function tool first, as declared
@@ -86,12 +86,12 @@ async def test_responses_builtin_tools_match_sdk(protocol_server: ProtocolServer
 async def test_anthropic_builtin_tools_match_sdk(protocol_server: ProtocolServer) -> None:
     client = anthropic.Anthropic(base_url=protocol_server.base_url, api_key=KEY, max_retries=0)
     theirs = sdk_request(protocol_server, lambda: client.beta.messages.create(
-        model="claude-sonnet-4-5", stream=True, max_tokens=100, system=SYSTEM, betas=["code-execution-2025-08-25"],
+        model="claude-sonnet-4-6", stream=True, max_tokens=100, system=SYSTEM, betas=["code-execution-2025-08-25"],
         messages=[{"role": "user", "content": [{"type": "text", "text": QUESTION}]}],
         tools=[{"type": "web_search_20250305", "name": "web_search"},
                {"type": "code_execution_20250825", "name": "code_execution"}]))
     protocol_server.script(Turn(text="ok"))
-    await collect(backend_for(protocol_server, "claude", model="claude-sonnet-4-5", max_tokens=100, enable_web_search=True,
+    await collect(backend_for(protocol_server, "claude", model="claude-sonnet-4-6", max_tokens=100, enable_web_search=True,
                               enable_code_execution=True), [Message("system", SYSTEM), Message("user", QUESTION)])
     # auth header and anthropic-version differ deliberately (see test_request_conformance)
     _compare(protocol_server.requests[-1], theirs, ignore_headers=("authorization", "x-api-key", "anthropic-version"))

@@ -199,7 +199,7 @@ async def test_a_malformed_event_reaches_the_caller_as_a_stream_error(protocol_s
     protocol_server.script(Reply.sse(sse(anthropic_start(), {"type": "content_block_delta", "delta": {"type": "text_delta", "text": "hi"}},
                                          *ANTHROPIC_END, names=True)))
     with pytest.raises(StreamError, match="content_block_delta"):
-        await collect(backend_for(protocol_server, "claude", model="claude-sonnet-4-5"))
+        await collect(backend_for(protocol_server, "claude", model="claude-sonnet-4-6"))
 
 
 def test_massgen_run_shows_a_malformed_event_as_an_error_event(protocol_server: ProtocolServer, tmp_path: Path) -> None:

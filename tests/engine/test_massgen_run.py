@@ -15,7 +15,7 @@ agents:
   - id: solo
     backend:
       type: claude
-      model: claude-sonnet-4-5
+      model: claude-sonnet-4-6
       base_url: {base_url}
 """
 

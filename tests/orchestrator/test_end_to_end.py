@@ -34,7 +34,7 @@ def config(server: ProtocolServer, orchestrator: str = "", timeout: float = 60, 
           - id: chatter
             backend: {{type: chatcompletion, base_url: "{server.openai_base_url}", model: gpt-4o-mini{chatter_extra}}}
           - id: claudia
-            backend: {{type: claude, base_url: "{server.base_url}", model: claude-sonnet-4-5}}
+            backend: {{type: claude, base_url: "{server.base_url}", model: claude-sonnet-4-6}}
           - id: gemma
             backend: {{type: gemini, base_url: "{server.base_url}", model: gemini-2.5-flash}}
         orchestrator: {{{orchestrator}}}

@@ -59,7 +59,7 @@ def test_claude_code_config(protocol_server: ProtocolServer, tmp_path: Path) -> 
                 "id": "claude_code_agent",
                 "backend": {
                     "type": "claude_code",
-                    "model": "claude-sonnet-4-5",
+                    "model": "claude-sonnet-4-6",
                     "cwd": "claude_code_workspace",
                     "base_url": protocol_server.base_url,
                     "api_key": KEY,

@@ -65,7 +65,7 @@ agents:
   - id: coder
     backend:
       type: claude_code
-      model: claude-sonnet-4-5
+      model: claude-sonnet-4-6
       base_url: "{protocol_server.base_url}"
       api_key: sk-ant-test-multi-0123456789
       cwd: "{tmp_path / 'coder'}"
