@@ -17,17 +17,23 @@ REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 CONFIG_VARIABLES = ("cwd",)
 
 
-def references(value: Any, path: Path) -> Iterator[tuple[Path, str]]:
-    """Every (path, variable name) of a ``${VAR}`` inside ``value``, however deep."""
+def strings(value: Any, path: Path) -> Iterator[tuple[Path, str]]:
+    """Every (path, string) inside ``value``, however deep."""
     if isinstance(value, str):
-        for match in REFERENCE.finditer(value):
-            yield path, match.group(1)
+        yield path, value
     elif isinstance(value, dict):
         for key, item in value.items():
-            yield from references(item, (*path, str(key)))
+            yield from strings(item, (*path, str(key)))
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from references(item, (*path, index))
+            yield from strings(item, (*path, index))
+
+
+def references(value: Any, path: Path) -> Iterator[tuple[Path, str]]:
+    """Every (path, variable name) of a ``${VAR}`` inside ``value``."""
+    for where, text in strings(value, path):
+        for match in REFERENCE.finditer(text):
+            yield where, match.group(1)
 
 
 def substitute_config_variables(value: Any, variables: Mapping[str, str]) -> Any:
@@ -44,14 +50,8 @@ def substitute_config_variables(value: Any, variables: Mapping[str, str]) -> Any
 def malformed_references(value: Any, path: Path) -> Iterator[tuple[Path, str]]:
     """Every (path, text) of a ``${`` that does not open a plain ``${NAME}`` (``${VAR:-default}``, ``${ VAR }``):
     such text is never expanded."""
-    if isinstance(value, str):
-        for start in (m.start() for m in re.finditer(r"\$\{", value)):
-            if not REFERENCE.match(value, start):
-                end = value.find("}", start)
-                yield path, value[start:end + 1] if end >= 0 else value[start:]
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from malformed_references(item, (*path, str(key)))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from malformed_references(item, (*path, index))
+    for where, text in strings(value, path):
+        for start in (m.start() for m in re.finditer(r"\$\{", text)):
+            if not REFERENCE.match(text, start):
+                end = text.find("}", start)
+                yield where, text[start:end + 1] if end >= 0 else text[start:]
