@@ -140,6 +140,9 @@ def show_text(catalog: Catalog, backend: BackendDef, preset: ProviderDef | None)
             ("API key env", _key_text(backend.api_key_env, backend.api_key_required)),
             ("Models", ", ".join(backend.models) or "-"),
         ]
+        if backend.model_retirements:
+            fields.append(("Retiring models", ", ".join(f"{m} ({d})" for m, d in sorted(backend.model_retirements.items(),
+                                                                                       key=lambda item: item[1]))))
         if backend.default_port:
             fields.append(("Default port", str(backend.default_port)))
         if backend.extra:

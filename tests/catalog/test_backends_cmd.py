@@ -43,6 +43,8 @@ def test_show_lists_ranges_and_defaults():
     claude = massgen("backends", "show", "claude").stdout.splitlines()
     temperature = next(line for line in claude if line.startswith("temperature "))
     assert "0 <= x <= 1" in temperature
+    retiring = next(line for line in claude if line.startswith("Retiring models:"))
+    assert "claude-sonnet-4-5 (2026-11-30)" in retiring
 
 
 def test_unknown_type_suggests_and_exits_2():
