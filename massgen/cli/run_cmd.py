@@ -201,6 +201,7 @@ async def _interactive(session: Session, sink: Sink, history: list[Message]) -> 
     """Ask, answer, repeat, keeping the conversation; ``exit`` or the end of input stops."""
     from ..agent import ToolRoundsExceeded
     from ..errors import BackendError, MassGenError
+    from ..orchestrator.coordinator import CoordinationError
 
     click.echo("Interactive chat: type your question; 'exit' or Ctrl-D ends it.", err=True)
     while True:
@@ -213,7 +214,7 @@ async def _interactive(session: Session, sink: Sink, history: list[Message]) -> 
             continue
         try:
             await _ask(session, sink, question, history)
-        except (BackendError, ToolRoundsExceeded):
+        except (BackendError, ToolRoundsExceeded, CoordinationError):
             continue  # this turn failed (the error was shown); the conversation goes on
         except MassGenError:
             return EXIT_ERROR  # the agent cannot run at all (missing key, MCP servers down, ...)

@@ -15,9 +15,8 @@ from dataclasses import dataclass
 
 from ..errors import MassGenError, redact
 from ..events import Answer, EventSink, Notice, Vote
-from ..output.lines import OutputClosed
 from .participant import Participant
-from .presenter import present, present_existing
+from .presenter import ends_the_run, present, present_existing
 from .prompts import round_messages
 from .rounds import RoundOutcome, play_round
 from .settings import CoordinationSettings
@@ -58,7 +57,11 @@ class Coordinator:
         if self.settings.skip_coordination_rounds:
             first = next(iter(self.participants.values()))
             self.sink(Notice(kind="winner", message="coordination skipped; the first agent answers", agent=first.id))
-            final = await present(first, question, self.board, None, self.sink)
+            limit = self.settings.orchestrator_timeout_seconds
+            try:
+                final = await asyncio.wait_for(present(first, question, self.board, None, self.sink), limit)
+            except asyncio.TimeoutError:
+                raise CoordinationError(f"orchestrator timeout ({limit:g}s) before {first.id} answered") from None
             return CoordinationResult(final, first.id, False, "skip_coordination_rounds")
         started = time.monotonic()
         deadline = started + self.settings.orchestrator_timeout_seconds
@@ -172,13 +175,9 @@ def _outcome(task: asyncio.Task[RoundOutcome]) -> RoundOutcome:
     error = task.exception()  # raises CancelledError itself if the round was cancelled
     if error is None:
         return task.result()
-    if _ends_the_run(error):
+    if ends_the_run(error):
         raise error
     return RoundOutcome(failure=redact(f"{type(error).__name__}: {error}"))
-
-
-def _ends_the_run(error: BaseException) -> bool:
-    return isinstance(error, (OutputClosed, BrokenPipeError)) or not isinstance(error, Exception)
 
 
 async def _cancel(tasks: list[asyncio.Task[RoundOutcome]]) -> None:

@@ -5,8 +5,8 @@ cannot happen (timeout, failed winner), its last answer is presented as it stand
 from __future__ import annotations
 
 from ..conversation import Message
-from ..errors import MassGenError
 from ..events import EventSink, Final, Notice
+from ..output.lines import OutputClosed
 from .participant import Participant
 from .prompts import presentation_messages
 from .state import Board
@@ -31,8 +31,8 @@ async def present(
         )
     try:
         await winner.run_turns(history, [], sink)
-    except MassGenError as exc:
-        if selection is None or board.states[winner.id].answer is None:
+    except Exception as exc:  # as in the rounds: a failing backend costs its turn, not the run
+        if ends_the_run(exc) or selection is None or board.states[winner.id].answer is None:
             raise
         return present_existing(board, winner.id, sink, f"the presentation failed ({exc})")
     text = history[-1].content if history[-1].role == "assistant" else ""
@@ -40,6 +40,11 @@ async def present(
         return present_existing(board, winner.id, sink, "the presentation came back empty")
     sink(Final(text, agent=winner.id))
     return text
+
+
+def ends_the_run(error: BaseException) -> bool:
+    """Errors that stop the whole run, wherever they happen: nobody reads the output any more, Ctrl-C, exit."""
+    return isinstance(error, (OutputClosed, BrokenPipeError)) or not isinstance(error, Exception)
 
 
 def present_existing(board: Board, agent_id: str, sink: EventSink, reason: str, *, kind: str = "fallback") -> str:

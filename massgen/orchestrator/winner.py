@@ -2,7 +2,8 @@
 
 - After coordination: most votes wins; a tie goes to the tied agent that comes first in the config; with
   no votes at all, the first agent (in config order) that has an answer presents.
-- After a timeout only agents still running count: most votes among them, else the latest answer.
+- After a timeout agents still running count: most votes among them, else the latest answer; when none of
+  them has an answer, the answers of agents that dropped out are presented rather than none at all.
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ def select_winner(board: Board) -> Selection | None:
 
 
 def select_after_timeout(board: Board) -> Selection | None:
-    live = [a for a in board.answers() if not board.states[a].dropped]
+    answered = list(board.answers())
+    live = [a for a in answered if not board.states[a].dropped] or answered
     if not live:
         return None
     latest = max(live, key=lambda a: board.states[a].answered_at or 0.0)

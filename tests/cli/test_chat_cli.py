@@ -3,6 +3,7 @@ quick-mode options, interactive chat."""
 
 from __future__ import annotations
 
+import json
 import shutil
 import signal
 import subprocess
@@ -103,3 +104,27 @@ def test_ctrl_c_at_the_chat_prompt_ends_at_once(tmp_path: Path) -> None:
         if process.poll() is None:
             process.kill()
     assert process.returncode == 130 and "interrupted" in stderr and "Traceback" not in stderr
+
+
+def test_a_multi_agent_chat_goes_on_after_a_question_every_agent_failed(tmp_path: Path,
+                                                                        protocol_server: ProtocolServer) -> None:
+    from tests.protocol_server import Call, Reply, Request
+
+    def team(request: Request) -> Turn | Reply:
+        body = request.raw.decode()
+        if "first question" in body:
+            return Reply.error(400, "bad request for everyone")
+        if "vote" not in request.tool_names():
+            return Turn(text="Presented answer.")
+        if "<agent1>" in body:
+            return Turn(tool_calls=[Call("vote", {"agent_id": "agent1", "reason": "fine"})])
+        return Turn(tool_calls=[Call("new_answer", {"content": "an answer"})])
+
+    protocol_server.handler = team
+    agent = {"type": "chatcompletion", "model": "m", "base_url": protocol_server.openai_base_url, "api_key": "${K}"}
+    (tmp_path / "team.yaml").write_text(json.dumps({"agents": [{"id": "a", "backend": agent}, {"id": "b", "backend": agent}]}))
+    done = massgen("chat", "--config", "team.yaml", "--no-display", cwd=tmp_path,
+                   stdin="first question\nsecond question\nexit\n", K="k")
+    assert done.returncode == 0, done.stderr
+    assert "every agent failed" in done.stderr and "Traceback" not in done.stderr
+    assert done.stdout.strip().endswith("Presented answer.")

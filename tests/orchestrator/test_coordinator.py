@@ -434,3 +434,37 @@ async def test_ctrl_c_or_exit_in_a_round_is_not_an_agent_failure(error):
     finished.set_exception(error())
     with pytest.raises(error):
         _outcome(finished)
+
+
+@pytest.mark.anyio
+async def test_skipping_coordination_still_keeps_the_orchestrator_timeout():
+    coordinator, _, _ = build({"slow": lambda req: Reply(text="late", delay=30)},
+                              skip_coordination_rounds=True, orchestrator_timeout_seconds=0.5)
+    with pytest.raises(CoordinationError, match="orchestrator timeout"):
+        await asyncio.wait_for(coordinator.run("Q"), 10)
+
+
+@pytest.mark.anyio
+async def test_a_presenter_failing_with_any_exception_falls_back_to_its_answer():
+    def winner(req: Request) -> Reply:
+        if not req.tools:
+            return Reply(error=RuntimeError("socket closed"))
+        return vote("agent1") if req.shown() else answer("the answer")
+
+    coordinator, events, _ = build({"a": winner, "b": answer_then_vote_for("agent1", "b")})
+    result = await coordinator.run("Q")
+    assert result.final == "the answer" and result.winner == "a"
+    assert any(n.kind == "fallback" and "socket closed" in n.message for n in of(events, Notice))
+
+
+@pytest.mark.anyio
+async def test_after_a_timeout_a_dropped_agent_s_answer_is_presented_rather_than_none():
+    def answers_then_fails(req: Request) -> Reply:
+        if req.shown():
+            return Reply(error=ProviderError("HTTP 503 overloaded"))
+        return answer("alpha's answer")
+
+    coordinator, _, _ = build({"alpha": answers_then_fails, "beta": lambda req: Reply(text="...", delay=30)},
+                              orchestrator_timeout_seconds=1)
+    result = await asyncio.wait_for(coordinator.run("Q"), 10)
+    assert (result.final, result.winner, result.timed_out) == ("alpha's answer", "alpha", True)
