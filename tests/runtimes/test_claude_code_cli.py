@@ -345,3 +345,24 @@ async def test_a_turn_left_unfinished_is_not_continued(protocol_server: Protocol
     assert events[-1].message.content == "fresh answer"
     assert "stale" not in "".join(e.text for e in events if isinstance(e, TextDelta))
     assert "new information: reconsider" in streamed(protocol_server)[-1].raw.decode()
+
+
+@pytest.mark.anyio
+async def test_a_read_only_context_path_can_be_read_but_not_written(protocol_server: ProtocolServer, tmp_path: Path) -> None:
+    cwd, shared = tmp_path / "work", tmp_path / "shared"
+    cwd.mkdir()
+    shared.mkdir()
+    (shared / "brief.md").write_text("the shared brief\n")
+    protocol_server.handler = model_turns(
+        Turn(tool_calls=[Call("Read", {"file_path": str(shared / "brief.md")})]),
+        Turn(tool_calls=[Call("Write", {"file_path": str(shared / "new.md"), "content": "no\n"})]),
+        Turn(text="Done."),
+    )
+    backend = create_backend(spec_for(protocol_server, cwd, context_paths=[str(shared)]))
+    try:
+        events = await collect(backend, [Message("user", "Use the brief")])
+    finally:
+        await backend.aclose()
+    read, write = (e for e in events if isinstance(e, ToolResult))
+    assert not read.is_error and "the shared brief" in read.content  # outside the cwd, readable (--add-dir)
+    assert write.is_error and not (shared / "new.md").exists()  # read-only: Edit(//shared/**) is denied

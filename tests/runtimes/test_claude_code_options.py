@@ -110,3 +110,12 @@ def test_the_sdk_accepts_every_option() -> None:
                  enable_web_search=True, max_turns=3, mcp_servers=[demo("fs", cwd="data")])
     options = sdk.ClaudeAgentOptions(**build_options(spec, ["Vote well."]))
     assert (options.effort, options.setting_sources, options.max_turns) == ("max", ["user"], 3)
+
+
+def test_context_paths_become_extra_directories_and_read_only_ones_deny_edits(tmp_path: Path) -> None:
+    options = build_options(agent(cwd="ws", context_paths=["docs", {"path": str(tmp_path / "out"), "permission": "write"}]), [])
+    docs = str((tmp_path / "docs").resolve())
+    assert options["add_dirs"] == [docs, str(tmp_path / "out")]
+    assert f"Edit(/{docs}/**)" in options["disallowed_tools"]  # //abs/path: the CLI's absolute form
+    assert not any("out" in rule for rule in options["disallowed_tools"])
+    assert "add_dirs" not in build_options(agent(cwd="ws"), [])

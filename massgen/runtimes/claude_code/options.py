@@ -9,6 +9,7 @@ Plain data in, plain data out (no SDK import), so every catalog parameter's mapp
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING, Any
 
 from ...mcp.config import ServerConfig, parse_servers
@@ -52,7 +53,9 @@ def build_options(spec: AgentSpec, system_messages: list[str]) -> dict[str, Any]
         "include_partial_messages": True,
     }
     tools, allowed, disallowed = _tool_rules(spec, settings, servers)
-    options.update(tools=tools, allowed_tools=allowed, disallowed_tools=disallowed)
+    directories, read_only = _context_paths(settings)
+    options.update(tools=tools, allowed_tools=allowed, disallowed_tools=disallowed + read_only,
+                   add_dirs=directories or None)
     return {name: value for name, value in options.items() if value is not None}
 
 
@@ -112,6 +115,15 @@ def _tool_rules(spec: AgentSpec, settings: Settings, servers: list[ServerConfig]
     elif settings.get("enable_web_search", False):
         allowed += WEB_TOOLS  # the default tool set has them; approve them so an unattended run can search
     return tools, list(dict.fromkeys(allowed)), disallowed
+
+
+def _context_paths(settings: Settings) -> tuple[list[str], list[str]]:
+    """``context_paths`` as the CLI takes them: extra directories it may work in, and a deny rule per read-only
+    one (an ``Edit`` rule covers every built-in tool that changes files; ``//`` starts an absolute path)."""
+    from ...tools.paths import context_roots
+
+    roots = [(os.path.abspath(root.path), root.writable) for root in context_roots(settings.get("context_paths"))]
+    return [path for path, _ in roots], [f"Edit(/{path}/**)" for path, writable in roots if not writable]
 
 
 def _bare_mcp_tool(rule: str) -> bool:
