@@ -26,7 +26,7 @@ from typing import Any, TextIO
 from .config.spec import AgentSpec, RunSpec
 from .errors import redact
 from .events import Event, EventSink, Final, ReasoningDelta, TextDelta, Usage
-from .output.lines import LineWriter, encode
+from .output.lines import encode
 
 SESSIONS_DIR = Path(".massgen") / "sessions"
 _DELTAS = (TextDelta, ReasoningDelta)
@@ -53,8 +53,7 @@ class Transcript:
         self._burst_t = 0.0
         self.path: Path | None = None
         self._file = self._open((root or Path.cwd()) / SESSIONS_DIR)
-        secrets = known_secrets(spec.agents)
-        self._lines = LineWriter(self._file, lambda text: redact(text, secrets))
+        self._secrets = known_secrets(spec.agents)
         self._write({
             "type": "session_start",
             "started_at": datetime.now(timezone.utc).isoformat(),
@@ -133,4 +132,6 @@ class Transcript:
         return round(time.monotonic() - self._started, 4)
 
     def _write(self, record: dict[str, Any]) -> None:
-        self._lines.write(encode(record), now=True)
+        # Deltas already arrive here joined into one line per burst, so a plain write and flush per line is cheap.
+        self._file.write(redact(encode(record), self._secrets) + "\n")
+        self._file.flush()

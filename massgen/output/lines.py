@@ -15,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-from collections.abc import Callable
 from typing import Any, TextIO
 
 # One encoder for every line (json.dumps with options builds one per call); events hold plain JSON data
@@ -33,11 +32,10 @@ def encode(record: dict[str, Any]) -> str:
 
 
 class LineWriter:
-    """Writes lines to ``stream``; ``transform`` (e.g. redaction) is applied to each batch as a whole."""
+    """Writes lines to ``stream``, deferred ones in batches."""
 
-    def __init__(self, stream: TextIO, transform: Callable[[str], str] | None = None) -> None:
+    def __init__(self, stream: TextIO) -> None:
         self._stream = stream
-        self._transform = transform
         self._pending: list[str] = []
         self._scheduled = False
         self._reader_gone = False
@@ -65,7 +63,7 @@ class LineWriter:
         self._pending.clear()
         try:
             if text:
-                self._stream.write(self._transform(text) if self._transform else text)
+                self._stream.write(text)
             self._stream.flush()
         except BrokenPipeError:
             self._reader_gone = True

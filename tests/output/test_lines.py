@@ -1,4 +1,4 @@
-"""LineWriter: deferred lines reach the stream when the event loop next runs, in order, transformed per batch."""
+"""LineWriter: deferred lines reach the stream when the event loop next runs, in order."""
 
 from __future__ import annotations
 
@@ -27,12 +27,12 @@ async def test_deferred_lines_are_written_once_the_loop_runs() -> None:
 @pytest.mark.anyio
 async def test_an_immediate_line_goes_out_after_the_waiting_ones() -> None:
     out = io.StringIO()
-    lines = LineWriter(out, transform=str.upper)
+    lines = LineWriter(out)
     lines.write("first")
     lines.write("second", now=True)
-    assert out.getvalue() == "FIRST\nSECOND\n"
+    assert out.getvalue() == "first\nsecond\n"
     await asyncio.sleep(0)  # the scheduled flush finds nothing left and writes nothing twice
-    assert out.getvalue() == "FIRST\nSECOND\n"
+    assert out.getvalue() == "first\nsecond\n"
 
 
 def test_without_an_event_loop_every_line_is_written_at_once() -> None:

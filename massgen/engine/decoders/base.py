@@ -99,11 +99,6 @@ def arguments_or_none(text: Any) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
-def bad_arguments(protocol: str, name: Any, text: Any) -> StreamError:
-    """The error for a tool call whose arguments are not a JSON object: the tool and a short excerpt of them."""
-    return StreamError(f"{protocol}: the model called tool {name!r} with arguments that are {_what_is_wrong(text)}")
-
-
 def _what_is_wrong(text: Any) -> str:
     text = text if isinstance(text, str) else json.dumps(text)
     try:

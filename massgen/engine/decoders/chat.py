@@ -7,7 +7,6 @@ from typing import Any
 from ...events import BuiltinTool, Event, ReasoningDelta, TextDelta, ToolCall
 from .base import (
     SHAPE_ERRORS,
-    arguments_or_none,
     ended_early,
     error_fields,
     final_events,
@@ -109,8 +108,8 @@ class ChatDecoder:
         cut_short = self.raw_reason in CUT_SHORT
         for _, slot in sorted(self.calls.items()):
             text = "".join(slot["arguments"])
-            if cut_short and (not text.strip() or arguments_or_none(text) is None):
-                continue
             arguments, error = parse_arguments(slot["name"], text)
+            if cut_short and (error or not text.strip()):
+                continue
             calls.append(ToolCall(id=slot["id"], name=slot["name"], arguments=arguments, error=error))
         return calls

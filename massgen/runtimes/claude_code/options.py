@@ -109,8 +109,7 @@ def _tool_rules(spec: AgentSpec, settings: Settings, servers: list[ServerConfig]
     tools = None
     if spec.allowed_tools is not None:
         allowed += backend_rules
-        native = [rule.split("(", 1)[0] for rule in spec.allowed_tools
-                  if not rule.startswith("mcp__") and not _bare_mcp_tool(rule)]
+        native = [rule.split("(", 1)[0] for rule in backend_rules if not rule.startswith("mcp__")]
         tools = list(dict.fromkeys(native))
     elif settings.get("enable_web_search", False):
         allowed += WEB_TOOLS  # the default tool set has them; approve them so an unattended run can search
