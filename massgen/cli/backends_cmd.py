@@ -6,7 +6,6 @@ snapshot tests alike. Everything printed comes from the catalog.
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from collections.abc import Iterable, Sequence
@@ -15,6 +14,7 @@ from typing import Any
 import click
 
 from ..catalog import CAPABILITIES, TOOL_FLAGS, BackendDef, Catalog, ProviderDef
+from ..suggest import did_you_mean
 from .options import catalog_option, open_catalog
 
 CELL_TEXT = {"builtin": "built-in", "mcp": "MCP", "none": "-", "varies": "varies", "limited": "limited"}
@@ -183,8 +183,7 @@ def show(ctx: click.Context, type_name: str, catalog_dirs: tuple[str, ...]) -> N
     catalog = open_catalog((*(ctx.obj or ()), *catalog_dirs))
     resolved = catalog.resolve_type(type_name)
     if resolved is None:
-        close = difflib.get_close_matches(type_name, catalog.type_names(), n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        click.echo(f"error: unknown backend type {type_name!r}.{hint} (see `massgen backends`)", err=True)
+        hint = did_you_mean(type_name, catalog.type_names())
+        click.echo(f"error: unknown backend type {type_name!r}{'; ' + hint if hint else ''} (see `massgen backends`)", err=True)
         ctx.exit(UNKNOWN_TYPE_EXIT)
     click.echo(show_text(catalog, *resolved))

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..diagnostics import Severity
+from ..suggest import did_you_mean
 
 Path = tuple[str | int, ...]
 
@@ -35,21 +36,6 @@ class Issue:
     hint: str | None = None
     severity: Severity = Severity.ERROR
     at_key: bool = False
-
-
-def closest(word: str, choices: Any) -> str | None:
-    """The closest of ``choices`` to ``word`` (click-style "did you mean"), or None."""
-    if len(word) > 100:  # no key is that long, and difflib is quadratic
-        return None
-    from difflib import get_close_matches  # only needed when something is wrong
-
-    matches = get_close_matches(word, [str(c) for c in choices], n=1, cutoff=0.6)
-    return matches[0] if matches else None
-
-
-def did_you_mean(word: str, choices: Any) -> str | None:
-    match = closest(word, choices)
-    return f"did you mean `{match}`?" if match else None
 
 
 # bool before int: a boolean is an int to Python, never to a config's reader.

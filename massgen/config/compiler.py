@@ -16,9 +16,10 @@ from typing import Any
 
 from ..catalog import TOOL_FLAGS, BackendDef, Catalog, load_catalog
 from ..diagnostics import Diagnostic, Severity, sort_key
+from ..document import Document, load_document, pointer
 from ..resources import data_dir
-from .checker import Checker, Issue, Path, describe, did_you_mean
-from .document import Document, load_document, pointer
+from ..suggest import did_you_mean
+from .checker import Checker, Issue, Path, describe
 from .envvars import substitute_config_variables
 from .rules import BACKEND_RULES, BackendContext, agent_entries, mcp_server_entries, root_rules
 from .spec import AgentSpec, RunSpec

@@ -8,8 +8,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..diagnostics import Diagnostic, Severity
+from ..document import split_lines
 from ..errors import redact
-from .document import split_lines
 
 _COLORS = {Severity.ERROR: "\x1b[1;31m", Severity.WARNING: "\x1b[1;33m", Severity.INFO: "\x1b[1;36m"}
 _BOLD, _DIM, _RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"

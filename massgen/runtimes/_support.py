@@ -7,14 +7,7 @@ import os
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from ..errors import (
-    AuthenticationError,
-    BackendError,
-    BadRequestError,
-    MissingExtraError,
-    ProviderError,
-    RateLimitError,
-)
+from ..errors import MissingExtraError
 
 if TYPE_CHECKING:
     from ..config.spec import AgentSpec
@@ -63,17 +56,6 @@ def api_key(spec: AgentSpec) -> str | None:
     if spec.api_key:
         return spec.api_key
     return next((os.environ[name] for name in spec.api_key_env if os.environ.get(name)), None)
-
-
-def status_error(message: str, status: int | None, provider: str) -> BackendError:
-    """The BackendError class for an HTTP status the runtime's CLI or SDK reported."""
-    if status in (401, 403):
-        return AuthenticationError(message, status=status, provider=provider)
-    if status == 429:
-        return RateLimitError(message, status=status, provider=provider)
-    if status in (400, 404, 422):
-        return BadRequestError(message, status=status, provider=provider)
-    return ProviderError(message, status=status, provider=provider)
 
 
 def transcript_prompt(messages: list[Message]) -> str:

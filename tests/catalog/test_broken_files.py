@@ -101,7 +101,7 @@ def test_messages_say_what_is_wrong_with_a_hint(tmp_path):
         load_catalog([folder])
     (diagnostic,) = caught.value.diagnostics
     assert diagnostic.message == "unknown key 'maximun' in parameters.temperature"
-    assert diagnostic.hint == "did you mean 'maximum'?"
+    assert diagnostic.hint == "did you mean `maximum`?"
     assert f"{folder / 'mine.yaml'}:10:43:" in str(caught.value)
 
 
@@ -126,7 +126,7 @@ def test_anyof_error_names_the_closest_branch(tmp_path):
         load_catalog([folder])
     (diagnostic,) = caught.value.diagnostics
     assert "'numbr' is not one of: string, number" in diagnostic.message
-    assert diagnostic.hint == "did you mean 'number'?"
+    assert diagnostic.hint == "did you mean `number`?"
 
 
 def test_every_unknown_key_is_reported(tmp_path):

@@ -28,9 +28,9 @@ from typing import Any
 
 from ...config.spec import AgentSpec
 from ...conversation import Message, ToolSpec
-from ...errors import BackendError, ConfigError, MassGenError, StreamError, TimeoutError_, redact
+from ...errors import BackendError, ConfigError, MassGenError, StreamError, TimeoutError_, redact, status_error
 from ...events import Event, Finish, TextDelta, ToolCall, ToolResult, Usage
-from .._support import Settings, api_key, silence_timeout, status_error, transcript_prompt
+from .._support import Settings, api_key, silence_timeout, transcript_prompt
 from .agents import BuiltAgent, add_tokens, build_agent, spent_tokens
 from .group import USER, build_group, run_group
 
@@ -224,4 +224,4 @@ def _without_terminate(text: str) -> str:
 
 def _provider_error(exc: Exception, key: str | None) -> BackendError:
     message = redact(f"AG2 agent failed: {type(exc).__name__}: {exc}", (key,) if key else ())
-    return status_error(message, getattr(exc, "status_code", None), "ag2")
+    return status_error(message, getattr(exc, "status_code", None), provider="ag2")

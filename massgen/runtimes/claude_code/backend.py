@@ -20,10 +20,10 @@ from typing import Any
 
 from ...config.spec import AgentSpec
 from ...conversation import Message, ToolSpec
-from ...errors import AuthenticationError, BackendError
+from ...errors import AuthenticationError, BackendError, status_error
 from ...events import Event, Finish, ReasoningDelta, TextDelta, ToolCall, ToolResult, Usage
 from ...mcp.config import parse_servers
-from .._support import Settings, api_key, silence_timeout, status_error, transcript_prompt
+from .._support import Settings, api_key, silence_timeout, transcript_prompt
 from .bridge import FunctionBridge
 from .options import FUNCTION_PREFIX, FUNCTION_SERVER, build_options
 from .session import ClaudeSession
@@ -207,12 +207,12 @@ def _fail_fast(retry: dict[str, Any]) -> None:
     """The CLI retries every failed request; a rejected key or a bad request cannot get better."""
     status = retry.get("error_status")
     if status in _NEVER_RETRIED:
-        raise status_error(f"the Anthropic API refused the request: {retry.get('error', 'error')}", status, "claude_code")
+        raise status_error(f"the Anthropic API refused the request: {retry.get('error', 'error')}", status, provider="claude_code")
 
 
 def _result_error(result: Any) -> BackendError:
     detail = "; ".join(result.errors or []) or result.result or result.subtype
-    return status_error(f"Claude Code run failed ({result.subtype}): {detail}", result.api_error_status, "claude_code")
+    return status_error(f"Claude Code run failed ({result.subtype}): {detail}", result.api_error_status, provider="claude_code")
 
 
 def _text_of(content: Any) -> str:
