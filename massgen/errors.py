@@ -18,7 +18,10 @@ Messages never contain API keys: ``redact`` is applied to anything that came fro
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
+
+from .secret import MASK, Secret, secret_forms
 
 
 class MassGenError(Exception):
@@ -132,11 +135,12 @@ _KEY_ASSIGNMENT = re.compile(
 )
 
 
-def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
-    """Remove anything that looks like an API key, plus the given known secrets."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
+def redact(text: str, secrets: Iterable[Secret | str] = ()) -> str:
+    """Remove the given secrets, in each form they can take in text (``Secret.forms``), plus anything that
+    looks like an API key."""
+    for form in secret_forms(tuple(secrets)):
+        if form in text:
+            text = text.replace(form, MASK)
     if "sk-" in text:
         text = _OPENAI_STYLE_KEY.sub("sk-***", text)
     # The case-blind alternation scans slowly (a long transcript batch is megabytes): look for its words first.

@@ -2,7 +2,7 @@
 # The project's one test command (README, .ci/run): sets up everything the tests need, then runs them.
 #   - a virtualenv in .venv with massgen (editable) and its test + optional extras
 #   - the pinned npm MCP servers the MCP tests use, under .ci/node (git-ignored)
-#   - ruff (lint) over the code, then pytest over tests/
+#   - ruff (lint) and import-linter (layers, no cycles) over the code, then pytest over tests/
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,6 +27,8 @@ else
 fi
 
 .venv/bin/python -m ruff check --quiet .
+# The layer order of pyproject.toml's [tool.importlinter]: an upward import (an import cycle) fails here.
+.venv/bin/lint-imports --no-cache >/dev/null || .venv/bin/lint-imports --no-cache
 
 status=0
 .venv/bin/python -m pytest "$@" || status=$?

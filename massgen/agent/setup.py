@@ -5,20 +5,21 @@ from __future__ import annotations
 from contextlib import AsyncExitStack
 from typing import TYPE_CHECKING
 
+from ..errors import redact
 from ..events import EventSink, Notice
 from ..mcp.config import parse_servers
 from ..mcp.filtering import ToolFilter
-from .toolset import Toolset
+from ..toolset import Toolset
 
 if TYPE_CHECKING:
-    from ..config.spec import AgentSpec
+    from ..config.plan import AgentPlan
 
 
-def backend_excluded(spec: AgentSpec) -> list[str]:
+def backend_excluded(spec: AgentPlan) -> list[str]:
     return [*spec.exclude_tools, *spec.disallowed_tools]
 
 
-async def open_toolset(spec: AgentSpec, stack: AsyncExitStack, sink: EventSink | None = None) -> Toolset:
+async def open_toolset(spec: AgentPlan, stack: AsyncExitStack, sink: EventSink | None = None) -> Toolset:
     """Start the agent's MCP servers (stopped when ``stack`` closes) and return its filtered tools.
 
     A server that could not start is a ``notice`` to ``sink``; its tools answer the model with the reason.
@@ -42,5 +43,6 @@ async def open_toolset(spec: AgentSpec, stack: AsyncExitStack, sink: EventSink |
         toolset = manager.toolset()
         for name, reason in manager.failures.items():
             if sink is not None:
-                sink(Notice("mcp_server_unavailable", f"MCP server {name!r} is not available: {reason}", agent=spec.id))
+                sink(Notice("mcp_server_unavailable", redact(f"MCP server {name!r} is not available: {reason}", spec.secrets),
+                            agent=spec.id))
     return toolset.merged(builtins)

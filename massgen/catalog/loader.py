@@ -77,6 +77,7 @@ def _backend(data: dict[str, Any], source: str, groups: dict[str, dict[str, Any]
         source=source,
         api_key_env=list(data.get("api_key_env") or []),
         api_key_required=data.get("api_key_required", True),
+        key_follows_host=data.get("key_follows_host", False),
         base_url=data.get("base_url"),
         base_url_env=data.get("base_url_env"),
         base_url_required=data.get("base_url_required", False),

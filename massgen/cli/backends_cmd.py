@@ -45,6 +45,9 @@ def _ordered(catalog: Catalog) -> list[BackendDef]:
     return sorted(catalog.backends.values(), key=lambda b: (b.docs.get("matrix_order", 1_000), b.type))
 
 
+HOST_KEY_TEXT = "the base_url host's provider key"
+
+
 def _key_text(env_vars: Sequence[str], required: bool = True) -> str:
     if not env_vars:
         return "-"
@@ -56,7 +59,7 @@ def matrix_text(catalog: Catalog) -> str:
     backends = _ordered(catalog)
     capability_rows = [
         [b.type, b.title, *(CELL_TEXT[b.capabilities.get(c, "none")] for c in CAPABILITIES),
-         _key_text(b.api_key_env, b.api_key_required)]
+         HOST_KEY_TEXT if b.key_follows_host else _key_text(b.api_key_env, b.api_key_required)]
         for b in backends
     ]
     flag_rows = [[b.type, *(FLAG_TEXT[b.tool_flags.get(f, "unsupported")] for f in TOOL_FLAGS)] for b in backends]
@@ -137,7 +140,8 @@ def show_text(catalog: Catalog, backend: BackendDef, preset: ProviderDef | None)
         fields += [
             ("Backend", f"{backend.type} ({backend.title})"),
             ("Base URL", base_url),
-            ("API key env", _key_text(backend.api_key_env, backend.api_key_required)),
+            ("API key env", HOST_KEY_TEXT + " (else none)" if backend.key_follows_host
+             else _key_text(backend.api_key_env, backend.api_key_required)),
             ("Models", ", ".join(backend.models) or "-"),
         ]
         if backend.model_retirements:

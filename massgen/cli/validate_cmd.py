@@ -100,7 +100,7 @@ def validate(files: tuple[str, ...], output_format: str, strict: bool, verbose: 
     if output_format == "json":
         click.echo(format_json(diagnostics))
     elif output_format == "github":
-        click.echo(format_github(diagnostics), nl=False)
+        click.echo(format_github(diagnostics, show_info=verbose), nl=False)
     else:
         color = sys.stdout.isatty()
         text = format_text(diagnostics, color=color, show_info=verbose, files_checked=len(paths),

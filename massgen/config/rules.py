@@ -11,10 +11,12 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from ..catalog import TOOL_FLAGS, BackendDef, ProviderDef
+from ..catalog import TOOL_FLAGS, BackendDef, Catalog, ProviderDef
+from ..catalog.model import merge_facts
 from ..diagnostics import Severity
 from .checker import Issue, Path
 from .envvars import CONFIG_VARIABLES, malformed_references, references
+from .routing import APIKey, resolve_base_url, route_api_key
 
 WARNING, INFO = Severity.WARNING, Severity.INFO
 HTTP_TRANSPORTS = ("streamable-http", "sse", "http")
@@ -29,14 +31,18 @@ class BackendContext:
     backend: dict[str, Any]
     definition: BackendDef
     preset: ProviderDef | None
+    catalog: Catalog
 
     @property
     def name(self) -> str:
         return self.preset.name if self.preset else self.definition.type
 
-    def api_key_env(self) -> list[str]:
-        return list(self.preset.api_key_env if self.preset and self.preset.api_key_env
-                    else self.definition.api_key_env)
+    def api_key(self) -> APIKey:
+        """Where this agent's key will come from, as the plan will decide it (``massgen.config.routing``)."""
+        definition, preset = self.definition, self.preset
+        request = merge_facts(definition.request, preset.request) if preset else definition.request
+        base_url, _ = resolve_base_url(definition, preset, self.backend, request, os.environ)
+        return route_api_key(definition, preset, self.backend, base_url, self.catalog, os.environ)
 
 
 # --- the whole config ----------------------------------------------------------------------------
@@ -272,7 +278,7 @@ def env_reference_rule(ctx: BackendContext) -> Iterator[Issue]:
 def literal_api_key_rule(ctx: BackendContext) -> Iterator[Issue]:
     key = ctx.backend.get("api_key")
     if isinstance(key, str) and key and "${" not in key:
-        env = ctx.api_key_env()
+        env = ctx.api_key().variables
         hint = (f"remove `api_key` and set {env[0]}, or write `api_key: ${{{env[0]}}}`" if env
                 else "write `api_key: ${YOUR_VARIABLE}` and set that variable")
         yield Issue((*ctx.path, "api_key"), "literal-api-key",
@@ -280,7 +286,33 @@ def literal_api_key_rule(ctx: BackendContext) -> Iterator[Issue]:
                     hint=hint, severity=WARNING)
 
 
+def api_key_rule(ctx: BackendContext) -> Iterator[Issue]:
+    """Where the agent's key will come from (info), and an error when the endpoint's own key is missing while
+    another provider's is set: that key is never sent there (``massgen.config.routing``)."""
+    definition, catalog = ctx.definition, ctx.catalog
+    if not (definition.api_key_env or definition.key_follows_host or ctx.preset or "api_key" in ctx.backend):
+        return  # a runtime without a key of its own (ag2 keeps keys in its llm_config)
+    key = ctx.api_key()
+    where = (*ctx.path, "api_key") if "api_key" in ctx.backend else ctx.path
+    hint = ("if this endpoint wants a key, write `api_key: ${VARIABLE}`" if key.origin == "none" and not key.variables
+            else None)
+    yield Issue(where, "api-key-source", f"API key: {key.route()}", hint=hint, severity=INFO, at_key=where == ctx.path)
+    if key.origin != "none" or not key.required or not definition.key_follows_host:
+        return
+    ours = set(key.variables)
+    others = sorted({v for b in catalog.backends.values() for v in b.api_key_env}
+                    | {v for p in catalog.providers.values() for v in p.api_key_env})
+    present = [v for v in others if v not in ours and os.environ.get(v)]
+    if present:
+        needed = " or ".join(key.variables)
+        yield Issue(ctx.path, "api-key-of-another-provider",
+                    f"this endpoint belongs to `{key.owner}`, whose key ({needed}) is not set; "
+                    + (f"{present[0]} belongs to another provider and is" if len(present) == 1
+                       else f"{', '.join(present)} belong to other providers and are") + " never sent here", hint=f"set {key.variables[0]}, or write `api_key: ${{{key.variables[0]}}}`",
+                    at_key=True)
+
+
 BACKEND_RULES: tuple[Callable[[BackendContext], Iterator[Issue]], ...] = (
     tool_flag_rule, mcp_support_rule, base_url_rule, model_rule, model_retirement_rule, execution_mode_rule,
-    mcp_server_rule, tool_filter_rule, env_reference_rule, literal_api_key_rule,
+    mcp_server_rule, tool_filter_rule, env_reference_rule, literal_api_key_rule, api_key_rule,
 )

@@ -26,9 +26,9 @@ from typing import IO, Any
 
 import anyio
 
-from ..agent.toolset import Tool, ToolOutcome, Toolset
 from ..conversation import ToolSpec
 from ..errors import MassGenError
+from ..toolset import Tool, ToolOutcome, Toolset
 from .config import ServerConfig
 from .filtering import ToolFilter, offered_name
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..agent.toolset import Tool, Toolset
 from ..errors import MassGenError
 from ..mcp.filtering import ToolFilter
+from ..toolset import Tool, Toolset
 from .command_line import (
     DEFAULT_IMAGE,
     DEFAULT_TIMEOUT,

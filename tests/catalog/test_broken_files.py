@@ -133,3 +133,15 @@ def test_every_unknown_key_is_reported(tmp_path):
     text = BACKEND.replace("title: My backend", "title: My backend\ncolour: red\nflavour: mint")
     assert problems(tmp_path, {"mine.yaml": text}) == [
         ("mine.yaml", 3, 1, "catalog-unknown-key"), ("mine.yaml", 4, 1, "catalog-unknown-key")]
+
+
+@pytest.mark.parametrize(("request_block", "column", "code"), [
+    ("heders: {x-tenant: acme}", 3, "catalog-unknown-key"),                           # a misspelt fact
+    ("auth: {header: authorization, prefx: 'Bearer '}", 33, "catalog-unknown-key"),  # inside auth
+    ("urls: [{url: '{{ base_url }}/chat', match: '(['}]", 46, "catalog-bad-regex"),
+    ("rename: {max_tokens: {too: max_completion_tokens}}", 24, "catalog-schema"),
+    ("settings_env: {api_version: lower_case}", 31, "catalog-schema"),
+])
+def test_a_request_block_of_a_preset_is_checked_key_by_key(tmp_path, request_block: str, column: int, code: str) -> None:
+    found = problems(tmp_path, {"myprov.yaml": PRESET + "aliases: [mp]\nrequest:\n  " + request_block + "\n"})
+    assert found == [("myprov.yaml", 8, column, code)]

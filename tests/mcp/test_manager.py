@@ -7,10 +7,10 @@ import re
 
 import pytest
 
-from massgen.agent.toolset import MAX_RESULT_CHARS
 from massgen.events import ToolCall
 from massgen.mcp import parse_servers
 from massgen.mcp.manager import McpManager, McpStartError
+from massgen.toolset import MAX_RESULT_CHARS
 from tests.mcp.helpers import (
     EXITS_AT_START,
     NEVER_ANSWERS,

@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 
 from massgen.config import compile_mapping
-from massgen.config.spec import AgentSpec
+from massgen.config.plan import AgentPlan
 from massgen.runtimes.claude_code.options import build_options
 from tests.mcp.helpers import demo
 
 
-def agent(**backend: Any) -> AgentSpec:
+def agent(**backend: Any) -> AgentPlan:
     result = compile_mapping({"agent": {"id": "coder", "backend": {"type": "claude_code", **backend}}}, "<test>")
     assert result.spec is not None, [d.message for d in result.diagnostics]
     return result.spec.agents[0]
