@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "docs": "massgen.cli.docs_cmd:docs",
     "run": "massgen.cli.run_cmd:run",
     "chat": "massgen.cli.run_cmd:chat",
+    "lsp": "massgen.cli.lsp_cmd:lsp",
 }
 DEFAULT_COMMAND = "chat"
 
