@@ -1,7 +1,7 @@
 """The compiler's fixes as text edits: what ``massgen validate --fix`` applies and editors offer as code actions.
 
 A fix (``massgen.diagnostics.Fix``) names a change in config terms at a JSON pointer; this module places it
-in the text with the positions ruamel.yaml reported for that pointer (``Document.key_spans`` /
+in the text with the positions ruamel.yaml reported for that pointer (``massgen.document.Document.key_spans`` /
 ``value_spans``) and changes only those characters. Everything else — comments, quotes, order, indentation,
 line breaks — stays byte for byte. (A ruamel.yaml round-trip dump rewrites more: 249 of the 276 MassGen
 0.1.97 example configs come back different from a bare load and dump, so edits are applied to the text.)

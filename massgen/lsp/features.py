@@ -14,8 +14,8 @@ from typing import Any
 from lsprotocol import types
 
 from ..catalog import TOOL_FLAGS
-from ..config.document import Document, pointer
 from ..config.rules import agent_entries
+from ..document import Document, pointer
 from .knowledge import CAPABILITY_OF, CELL_SYMBOLS, Backend, Knowledge, type_words
 from .locate import Context, block_values, locate, read_line
 

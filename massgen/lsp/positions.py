@@ -1,7 +1,7 @@
 """Positions between the compiler (1-based lines as YAML counts them, columns in characters) and the client
 (0-based lines split at ``\\n``, ``\\r\\n`` and ``\\r`` only, columns in the negotiated encoding's code units).
 
-YAML also breaks lines at U+0085, U+2028 and U+2029 (``massgen.config.document.LINE_BREAK``); going through the
+YAML also breaks lines at U+0085, U+2028 and U+2029 (``massgen.document.LINE_BREAK``); going through the
 text offset keeps a diagnostic on the character it names either way. Source: the LSP 3.17 specification,
 "Text Documents" (line endings) and ``PositionEncodingKind`` (utf-16 unless the client offers more).
 """
@@ -13,7 +13,7 @@ from bisect import bisect_right
 
 from lsprotocol import types
 
-from ..config.document import LINE_BREAK
+from ..document import LINE_BREAK
 
 LSP_LINE_BREAK = re.compile("\r\n|\r|\n")
 

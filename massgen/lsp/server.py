@@ -26,9 +26,9 @@ from pygls.uris import to_fs_path
 from .. import __version__
 from ..catalog import Catalog
 from ..config.compiler import compile_text
-from ..config.document import Document, load_document
 from ..config.fixes import text_edit
 from ..diagnostics import Diagnostic, Severity
+from ..document import Document, load_document
 from .features import agents_outline, complete, hover
 from .knowledge import Knowledge
 from .positions import Positions

@@ -227,7 +227,7 @@ def misspell(text: str) -> tuple[str, str, str] | None:
     """``text`` with its first backend key that has a one-letter misspelling the compiler will fix safely: the
     key's last two letters swapped. Returns (mistyped text, key, typo); None when no key qualifies."""
     from massgen.config import compile_text
-    from massgen.config.document import load_document
+    from massgen.document import load_document
 
     document, _ = load_document(text, "<corpus>")
     if document is None:
