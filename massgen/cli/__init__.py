@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "explain": "massgen.cli.explain_cmd:explain",
     "run": "massgen.cli.run_cmd:run",
     "chat": "massgen.cli.run_cmd:chat",
+    "lsp": "massgen.cli.lsp_cmd:lsp",
 }
 DEFAULT_COMMAND = "chat"
 

@@ -15,8 +15,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ..diagnostics import Severity
-from ..suggest import did_you_mean
+from ..diagnostics import Fix, Severity
+from ..suggest import closest, did_you_mean
 
 Path = tuple[str | int, ...]
 
@@ -36,6 +36,26 @@ class Issue:
     hint: str | None = None
     severity: Severity = Severity.ERROR
     at_key: bool = False
+    fixes: tuple[Fix, ...] = ()
+
+
+def rename_fixes(key: str, choices: Any, present: Any = ()) -> tuple[Fix, ...]:
+    """The fix of a misspelt key: rename it to its closest match, never to a key ``present`` already.
+
+    Safe (``massgen validate --fix`` applies it) only when that match is the one close match.
+    """
+    choices = [str(c) for c in choices]
+    match = closest(key, choices)
+    if match is None or match in present:
+        return ()
+    only = closest(key, [c for c in choices if c != match]) is None
+    return (Fix("rename-key", f"Rename `{key}` to `{match}`", match, safe=only),)
+
+
+def replace_fixes(value: str, choices: Any) -> tuple[Fix, ...]:
+    """The fix of a misspelt value (an enum, a backend type): offered to editors, never applied unasked."""
+    match = closest(value, choices)
+    return (Fix("replace-value", f"Replace `{value}` with `{match}`", match),) if match else ()
 
 
 # bool before int: a boolean is an int to Python, never to a config's reader.
@@ -133,7 +153,7 @@ class Checker:
             allowed = ", ".join(f"`{v}`" for v in schema["enum"])
             suggestion = did_you_mean(str(value), schema["enum"]) if isinstance(value, str) else None
             out.append(Issue(path, "invalid-value", f"`{name}` must be one of {allowed}, got {value!r}",
-                             hint=suggestion))
+                             hint=suggestion, fixes=replace_fixes(value, schema["enum"]) if suggestion else ()))
         if "const" in schema and not _same(value, schema["const"]):
             out.append(Issue(path, "invalid-value", f"`{name}` must be {schema['const']!r}, got {value!r}"))
         if _non_finite(value):
@@ -190,7 +210,8 @@ class Checker:
                 severity = Severity.WARNING if extra is not False else Severity.ERROR
                 where = f"in `{key_name(path)}`" if path else "at the top level"
                 out.append(Issue(child, "unknown-key", f"unknown key `{key}` {where}",
-                                 hint=did_you_mean(str(key), properties), severity=severity, at_key=True))
+                                 hint=did_you_mean(str(key), properties), severity=severity, at_key=True,
+                                 fixes=rename_fixes(str(key), properties, value)))
 
     def _alternatives(self, value: Any, schema: dict[str, Any], path: Path, out: list[Issue]) -> None:
         one_of = "oneOf" in schema

@@ -15,11 +15,11 @@ from pathlib import Path as FilePath
 from typing import Any
 
 from ..catalog import TOOL_FLAGS, Catalog, load_catalog
-from ..diagnostics import Diagnostic, Severity, sort_key
+from ..diagnostics import Diagnostic, Fix, Severity, sort_key
 from ..document import Document, load_document, pointer
 from ..resources import data_dir
 from ..suggest import did_you_mean
-from .checker import Checker, Issue, Path, describe
+from .checker import Checker, Issue, Path, describe, rename_fixes, replace_fixes
 from .plan import RunPlan
 from .planner import build_plan, shared_context_paths
 from .rules import BACKEND_RULES, BackendContext, agent_entries, root_rules
@@ -98,7 +98,7 @@ class _Compiler:
             self.diagnostics.append(Diagnostic(
                 file=self.document.filename, line=line, column=column, end_line=end_line,
                 end_column=end_column, severity=issue.severity, code=issue.code, message=issue.message,
-                path=pointer(issue.path), hint=issue.hint,
+                path=pointer(issue.path), hint=issue.hint, fixes=issue.fixes,
             ))
 
     def run(self) -> RunPlan | None:
@@ -139,13 +139,15 @@ class _Compiler:
         if type_name is None:
             if not isinstance(model, str):
                 self.report([Issue(path, "missing-key", "the backend needs `type` (or a `model` that names one)",
-                                   hint=f"add `type:`; one of {', '.join(self.catalog.backends)}", at_key=True)])
+                                   hint=f"add `type:`; one of {', '.join(self.catalog.backends)}", at_key=True,
+                                   fixes=self.add_type_fixes())])
                 return None
             definition = self.catalog.infer_backend(model)
             if definition is None:
                 self.report([Issue((*path, "model"), "unknown-model",
                                    f"cannot tell the backend from the model name `{model}`",
-                                   hint="add `type:` (e.g. `type: openai`); `massgen backends` lists them")])
+                                   hint="add `type:` (e.g. `type: openai`); `massgen backends` lists them",
+                                   fixes=self.add_type_fixes())])
                 return None
             return BackendContext(path, backend, definition, None, self.catalog)
         if not isinstance(type_name, str):
@@ -155,7 +157,8 @@ class _Compiler:
         if resolved is None:
             self.report([Issue((*path, "type"), "unknown-backend-type", f"unknown backend type `{type_name}`",
                                hint=did_you_mean(type_name, self.catalog.type_names())
-                               or "`massgen backends` lists the backend types")])
+                               or "`massgen backends` lists the backend types",
+                               fixes=replace_fixes(type_name, self.catalog.type_names()))])
             return None
         definition, preset = resolved
         base_url = backend.get("base_url")
@@ -164,6 +167,11 @@ class _Compiler:
             if match is not None and match.backend == definition.type:
                 preset = match
         return BackendContext(path, backend, definition, preset, self.catalog)
+
+    def add_type_fixes(self) -> tuple[Fix, ...]:
+        """One "add `type: X`" per backend type, for an editor to offer (the path of a fix on `model`
+        is the model's: the line goes into the mapping that holds it)."""
+        return tuple(Fix("add-key", f"Add `type: {name}`", f"type: {name}") for name in self.catalog.backends)
 
     def check_keys(self, ctx: BackendContext) -> None:
         parameters = ctx.definition.parameters
@@ -186,7 +194,7 @@ class _Compiler:
         known = [*ctx.definition.parameters, *TOOL_FLAGS]
         return Issue(path, "unknown-key", f"unknown key `{key}` in the `{ctx.name}` backend",
                      hint=did_you_mean(key, known) or f"`massgen backends show {ctx.definition.type}` lists its keys",
-                     at_key=True)
+                     at_key=True, fixes=rename_fixes(key, known, ctx.backend))
 
 
 def _default_id(path: Path, index: int) -> str:

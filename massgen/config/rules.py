@@ -13,7 +13,7 @@ from typing import Any
 
 from ..catalog import TOOL_FLAGS, BackendDef, Catalog, ProviderDef
 from ..catalog.model import merge_facts
-from ..diagnostics import Severity
+from ..diagnostics import Fix, Severity
 from .checker import Issue, Path
 from .envvars import CONFIG_VARIABLES, malformed_references, references
 from .routing import APIKey, resolve_base_url, route_api_key
@@ -125,9 +125,10 @@ def tool_flag_rule(ctx: BackendContext) -> Iterator[Issue]:
             continue
         hint = ctx.definition.hints.get(flag) or f"remove `{flag}`; `massgen backends` shows who supports it"
         path = (*ctx.path, flag)
+        remove = (Fix("remove-key", f"Remove `{flag}`"),)
         if support == "not_applicable":
             yield Issue(path, "unsupported-capability", f"`{flag}` does not apply to `{ctx.name}`",
-                        hint=hint, severity=WARNING, at_key=True)
+                        hint=hint, severity=WARNING, at_key=True, fixes=remove)
         elif support == "varies":
             yield Issue(path, "unsupported-capability",
                         f"whether `{flag}` works on `{ctx.name}` depends on the provider behind `base_url`",
@@ -135,7 +136,7 @@ def tool_flag_rule(ctx: BackendContext) -> Iterator[Issue]:
                         severity=INFO, at_key=True)
         else:
             yield Issue(path, "unsupported-capability", f"`{ctx.name}` does not support `{flag}`",
-                        hint=hint, at_key=True)
+                        hint=hint, at_key=True, fixes=remove)
 
 
 def mcp_support_rule(ctx: BackendContext) -> Iterator[Issue]:
@@ -281,9 +282,10 @@ def literal_api_key_rule(ctx: BackendContext) -> Iterator[Issue]:
         env = ctx.api_key().variables
         hint = (f"remove `api_key` and set {env[0]}, or write `api_key: ${{{env[0]}}}`" if env
                 else "write `api_key: ${YOUR_VARIABLE}` and set that variable")
+        fixes = (Fix("replace-value", f"Replace the key with `${{{env[0]}}}`", f"${{{env[0]}}}"),) if env else ()
         yield Issue((*ctx.path, "api_key"), "literal-api-key",
                     "an API key is written in the config file; anyone who sees the file sees the key",
-                    hint=hint, severity=WARNING)
+                    hint=hint, severity=WARNING, fixes=fixes)
 
 
 def api_key_rule(ctx: BackendContext) -> Iterator[Issue]:
