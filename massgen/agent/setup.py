@@ -5,8 +5,8 @@ from __future__ import annotations
 from contextlib import AsyncExitStack
 from typing import TYPE_CHECKING
 
+from ..config.mcp_servers import parse_servers
 from ..events import EventSink, Notice
-from ..mcp.config import parse_servers
 from ..mcp.filtering import ToolFilter
 from .toolset import Toolset
 

@@ -27,9 +27,9 @@ from typing import IO, Any
 import anyio
 
 from ..agent.toolset import Tool, ToolOutcome, Toolset
+from ..config.mcp_servers import McpServer
 from ..conversation import ToolSpec
 from ..errors import MassGenError
-from .config import ServerConfig
 from .filtering import ToolFilter, offered_name
 
 _STOP_TIMEOUT = 10.0  # the SDK's own shutdown escalates to SIGKILL well within this
@@ -44,7 +44,7 @@ class McpStartError(MassGenError):
 
 @dataclass
 class _Server:
-    config: ServerConfig
+    config: McpServer
     filter: ToolFilter
     errlog: IO[str]
     session: Any = None
@@ -68,7 +68,7 @@ class _Server:
 class McpManager:
     def __init__(
         self,
-        servers: list[ServerConfig],
+        servers: list[McpServer],
         *,
         allowed_tools: Iterable[str] | None = None,
         excluded_tools: Iterable[str] = (),
@@ -224,7 +224,7 @@ def _bind(manager: McpManager, server: str, tool: str) -> Any:
 
 
 @asynccontextmanager
-async def _http_transport(config: ServerConfig) -> AsyncIterator[Any]:
+async def _http_transport(config: McpServer) -> AsyncIterator[Any]:
     """The streamable-HTTP transport over an HTTP client that carries the configured headers."""
     import httpx2  # the HTTP client the mcp SDK is built on
     from mcp.client.streamable_http import streamable_http_client
