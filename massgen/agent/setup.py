@@ -40,7 +40,9 @@ async def open_toolset(spec: AgentSpec, stack: AsyncExitStack, sink: EventSink |
         stack.push_async_callback(manager.aclose)
         await manager.start()
         toolset = manager.toolset()
-        for name, reason in manager.failures.items():
-            if sink is not None:
+        if sink is not None:
+            for name, reason in manager.failures.items():
                 sink(Notice("mcp_server_unavailable", f"MCP server {name!r} is not available: {reason}", agent=spec.id))
+            for code, message in manager.notices():
+                sink(Notice(code, message, agent=spec.id))
     return toolset.merged(builtins)
