@@ -173,7 +173,7 @@ def _walk(node: Any, subset: dict[str, Any]) -> Any:
     for key in _CHILDREN:
         if isinstance(node.get(key), (dict, bool)):
             node[key] = _walk(node[key], subset)
-    for key in ("anyOf", "prefixItems"):
+    for key in ("anyOf", "oneOf", "allOf", "prefixItems"):
         if isinstance(node.get(key), list):
             node[key] = [_walk(child, subset) for child in node[key]]
     types = node.get("type") if isinstance(node.get("type"), list) else [node.get("type")]
