@@ -21,7 +21,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Mapping
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from ..resources import data_dir
@@ -48,10 +48,17 @@ def subsets() -> dict[str, dict[str, Any]]:
 def convert(schema: Mapping[str, Any] | None, subset_name: str) -> Schema:
     """``schema`` (an MCP tool's ``inputSchema``; None or ``{}`` for no arguments) in subset ``subset_name``.
 
-    Returns a new dict; never raises for a schema-shaped input (an unknown ``$ref`` becomes an open schema).
+    Never raises for a schema-shaped input (an unknown ``$ref`` becomes an open schema). Every request of a
+    run converts the same schemas, so results are cached by the schema's JSON text: the returned dict is
+    shared and must not be modified.
     """
+    return _convert(json.dumps(schema or {}, sort_keys=True), subset_name)
+
+
+@lru_cache(maxsize=2048)
+def _convert(text: str, subset_name: str) -> Schema:
     subset = subsets()[subset_name]
-    root = copy.deepcopy(dict(schema or {}))
+    root = json.loads(text)
     definitions = {**root.get("definitions", {}), **root.get("$defs", {})}
     node = _inline(root, definitions, ())
     node = _fold_root(node, subset)
