@@ -5,9 +5,9 @@ from __future__ import annotations
 from contextlib import AsyncExitStack
 from typing import TYPE_CHECKING
 
+from ..config.mcp_servers import parse_servers
 from ..errors import redact
 from ..events import EventSink, Notice
-from ..mcp.config import parse_servers
 from ..mcp.filtering import ToolFilter
 from ..toolset import Toolset
 
@@ -41,8 +41,10 @@ async def open_toolset(spec: AgentPlan, stack: AsyncExitStack, sink: EventSink |
         stack.push_async_callback(manager.aclose)
         await manager.start()
         toolset = manager.toolset()
-        for name, reason in manager.failures.items():
-            if sink is not None:
-                sink(Notice("mcp_server_unavailable", redact(f"MCP server {name!r} is not available: {reason}", spec.secrets),
-                            agent=spec.id))
+        if sink is not None:
+            for name, reason in manager.failures.items():
+                sink(Notice("mcp_server_unavailable",
+                            redact(f"MCP server {name!r} is not available: {reason}", spec.secrets), agent=spec.id))
+            for code, message in manager.notices():
+                sink(Notice(code, redact(message, spec.secrets), agent=spec.id))
     return toolset.merged(builtins)

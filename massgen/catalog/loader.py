@@ -82,6 +82,7 @@ def _backend(data: dict[str, Any], source: str, groups: dict[str, dict[str, Any]
         base_url_env=data.get("base_url_env"),
         base_url_required=data.get("base_url_required", False),
         model_required=data.get("model_required", True),
+        required_parameters=data.get("required_parameters", {}),
         url_match=list(data.get("url_match") or []),
         default_port=data.get("default_port"),
         models=[m.lower() for m in data.get("models") or []],

@@ -79,6 +79,7 @@ class BackendDef:
     base_url_env: str | None = None
     base_url_required: bool = False
     model_required: bool = True
+    required_parameters: dict[str, dict[str, str]] = field(default_factory=dict)  # name -> {why, hint}
     url_match: list[str] = field(default_factory=list)
     default_port: int | None = None
     models: list[str] = field(default_factory=list)
@@ -93,6 +94,12 @@ class BackendDef:
     request: dict[str, Any] = field(default_factory=dict)
     docs: dict[str, Any] = field(default_factory=dict)
     data: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def missing_parameters(self, backend: dict[str, Any]) -> list[tuple[str, str, str]]:
+        """(name, message, hint) for each ``required_parameters`` entry ``backend`` leaves unset; the linter and
+        the runtimes report exactly these."""
+        return [(name, f"`{self.type}` requires `{name}`: {fact['why']}", fact["hint"])
+                for name, fact in self.required_parameters.items() if backend.get(name) in (None, "")]
 
     def matches_model(self, model: str) -> bool:
         lowered = model.lower()

@@ -16,10 +16,10 @@ from ..catalog.model import merge_facts
 from ..diagnostics import Fix, Severity
 from .checker import Issue, Path
 from .envvars import CONFIG_VARIABLES, malformed_references, references
+from .mcp_servers import normalise_servers, server_entries
 from .routing import APIKey, resolve_base_url, route_api_key
 
 WARNING, INFO = Severity.WARNING, Severity.INFO
-HTTP_TRANSPORTS = ("streamable-http", "sse", "http")
 FILTER_LISTS = ("disallowed_tools", "exclude_tools")
 
 
@@ -173,6 +173,12 @@ def model_rule(ctx: BackendContext) -> Iterator[Issue]:
                 hint=hint + " (`massgen backends show " + ctx.name + "` lists the known ones)", at_key=True)
 
 
+def required_parameter_rule(ctx: BackendContext) -> Iterator[Issue]:
+    """A parameter the backend cannot run without (claude_code's ``cwd``, as in MassGen)."""
+    for _, message, hint in ctx.definition.missing_parameters(ctx.backend):
+        yield Issue(ctx.path, "missing-required-parameter", message, hint=hint, at_key=True)
+
+
 def model_retirement_rule(ctx: BackendContext) -> Iterator[Issue]:
     """A model the provider has retired (or soon will): the catalog knows the date, the config may not."""
     model = ctx.backend.get("model")
@@ -202,41 +208,18 @@ def execution_mode_rule(ctx: BackendContext) -> Iterator[Issue]:
 
 def mcp_server_entries(value: Any, path: Path) -> list[tuple[Path, str | None, dict[str, Any]]]:
     """(path, name, entry) of every server, from the list form or the name → entry mapping form."""
-    if isinstance(value, list):
-        return [((*path, i), e.get("name") if isinstance(e.get("name"), str) else None, e)
-                for i, e in enumerate(value) if isinstance(e, dict)]
-    if isinstance(value, dict):
-        return [((*path, str(k)), str(k), e) for k, e in value.items() if isinstance(e, dict)]
-    return []
-
-
-def transport(entry: dict[str, Any]) -> str:
-    if isinstance(entry.get("type"), str):
-        return entry["type"]
-    return "streamable-http" if "url" in entry and "command" not in entry else "stdio"
+    return [((*path, key), name, entry) for key, name, entry in server_entries(value)]
 
 
 def mcp_server_rule(ctx: BackendContext) -> Iterator[Issue]:
-    """MCP server entries that could not start."""
+    """MCP server entries that could not start, as the runtimes' own normaliser finds them."""
     servers_path = (*ctx.path, "mcp_servers")
-    seen: set[str] = set()
-    for path, name, entry in mcp_server_entries(ctx.backend.get("mcp_servers"), servers_path):
-        label = f"MCP server `{name}`" if name else "this MCP server"
-        if name is None:
-            yield Issue(path, "mcp-server-name", "this MCP server has no `name`",
-                        hint="add `name: <server>`; its tools appear as mcp__<name>__<tool>")
-        elif name in seen:  # only the list form can repeat a name
-            yield Issue((*path, "name"), "duplicate-mcp-server", f"{label} is defined twice",
-                        hint="give each server its own name")
-        if name:
-            seen.add(name)
-        kind = transport(entry)
-        if kind == "stdio" and not entry.get("command"):
-            yield Issue(path, "mcp-server-command", f"{label} uses stdio but has no `command` to start",
-                        hint="add `command:` (e.g. npx) and `args:`, or `type: streamable-http` with `url:`")
-        elif kind in HTTP_TRANSPORTS and not entry.get("url"):
-            yield Issue(path, "mcp-server-url", f"{label} uses {kind} but has no `url`",
-                        hint="add `url: https://...` or use `type: stdio` with `command:`")
+    _, problems = normalise_servers(ctx.backend.get("mcp_servers"))
+    for problem in problems:
+        if problem.code == "mcp-server-type":
+            continue  # the schema's enum has said it, with a "did you mean"
+        yield Issue((*servers_path, *problem.key), problem.code, problem.message, hint=problem.hint)
+    for path, _, entry in mcp_server_entries(ctx.backend.get("mcp_servers"), servers_path):
         yield from _filter_conflicts(entry, path)
 
 
@@ -315,6 +298,6 @@ def api_key_rule(ctx: BackendContext) -> Iterator[Issue]:
 
 
 BACKEND_RULES: tuple[Callable[[BackendContext], Iterator[Issue]], ...] = (
-    tool_flag_rule, mcp_support_rule, base_url_rule, model_rule, model_retirement_rule, execution_mode_rule,
-    mcp_server_rule, tool_filter_rule, env_reference_rule, literal_api_key_rule, api_key_rule,
+    tool_flag_rule, mcp_support_rule, base_url_rule, model_rule, required_parameter_rule, model_retirement_rule,
+    execution_mode_rule, mcp_server_rule, tool_filter_rule, env_reference_rule, literal_api_key_rule, api_key_rule,
 )

@@ -24,7 +24,7 @@ import re
 from typing import Any
 
 from ..catalog import TOOL_FLAGS, BackendDef, Catalog, ProviderDef
-from .rules import HTTP_TRANSPORTS
+from .mcp_servers import STDIO, TRANSPORTS
 
 MCP_SERVER_REF = "#/definitions/mcp_server"
 
@@ -150,7 +150,7 @@ def mcp_server_rules() -> list[dict[str, Any]]:
         return {"if": condition, "then": {**needed, "errorMessage": message}}
 
     return [
-        when({"properties": {"type": {"enum": list(HTTP_TRANSPORTS)}}, "required": ["type"]},
+        when({"properties": {"type": {"enum": [t for t, kind in TRANSPORTS.items() if kind != STDIO]}}, "required": ["type"]},
              {"required": ["url"]}, "this MCP server's transport needs `url: https://...`"),
         when({"properties": {"type": {"const": "stdio"}}, "required": ["type"]},
              {"required": ["command"]}, "a stdio MCP server needs `command:` (e.g. npx) and `args:`"),

@@ -10,10 +10,12 @@ from collections.abc import AsyncIterator
 
 from ..config.plan import AgentPlan
 from ..conversation import Message, ToolSpec
+from ..errors import BadRequestError
 from ..events import Event
 from .decoders import DECODERS
 from .profile import Profile, resolve
 from .request import HTTPRequest, build_request
+from .tools import name_tools_in_error
 from .transport import Policy, stream_events
 
 
@@ -30,9 +32,15 @@ class HTTPBackend:
     def build_request(self, messages: list[Message], tools: list[ToolSpec]) -> HTTPRequest:
         return build_request(self.profile, self.spec, messages, tools)
 
-    def stream(self, messages: list[Message], tools: list[ToolSpec]) -> AsyncIterator[Event]:
+    async def stream(self, messages: list[Message], tools: list[ToolSpec]) -> AsyncIterator[Event]:
+        """The turn's events; a provider's refusal that points at a tool names its MCP server and tool."""
         request = self.build_request(messages, tools)
-        return stream_events(request, self._decoder, self.policy, self._label, self.spec.secrets, self.spec.id)
+        try:
+            async for event in stream_events(request, self._decoder, self.policy, self._label, self.spec.secrets,
+                                             self.spec.id):
+                yield event
+        except BadRequestError as exc:
+            raise name_tools_in_error(exc, tools) from None
 
     async def aclose(self) -> None:
         """Nothing to release: connections belong to the process-wide pool."""

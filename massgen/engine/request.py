@@ -14,6 +14,7 @@ from ..errors import ConfigError
 from .codecs import CODECS
 from .profile import Profile
 from .template import OMIT, load_template, render_value
+from .tools import fit_tools
 
 
 @dataclass
@@ -29,7 +30,7 @@ class HTTPRequest:
 def build_request(profile: Profile, spec: AgentPlan, messages: list[Message], tools: list[ToolSpec]) -> HTTPRequest:
     facts = profile.facts
     model = spec.model or ""
-    context = CODECS[profile.protocol].render(messages, tools)
+    context = CODECS[profile.protocol].render(messages, fit_tools(tools, facts, f"agent {spec.id!r}"))
     settings = {**spec.parameter_defaults, **spec.settings_env, **spec.params}
     params, header_values = _params(profile, spec, model)
     context.update(model=model, base_url=profile.base_url, params=params, settings=settings, omit=OMIT)

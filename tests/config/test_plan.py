@@ -87,7 +87,7 @@ def test_runtime_fields() -> None:
 
 
 def test_claude_code_default_disallowed_tools() -> None:
-    spec = spec_of("agent:\n  id: cc\n  backend: {type: claude_code}\n")
+    spec = spec_of("agent:\n  id: cc\n  backend: {type: claude_code, cwd: ws}\n")
     assert "Bash(rm*)" in spec.agents[0].disallowed_tools
 
 

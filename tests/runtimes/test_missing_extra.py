@@ -18,7 +18,7 @@ SCRIPT = textwrap.dedent(
     from massgen.backend import create_backend
     from massgen.config.plan import AgentPlan
     from massgen.errors import MissingExtraError
-    spec = AgentPlan(id="a", backend_type={protocol!r}, protocol={protocol!r}, model="m",
+    spec = AgentPlan(id="a", backend_type={protocol!r}, protocol={protocol!r}, model="m", cwd="ws",
                      backend={{"agent_config": {{"name": "x", "llm_config": {{"model": "m"}}}}}})
     try:
         create_backend(spec)

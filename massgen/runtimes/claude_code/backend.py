@@ -18,11 +18,11 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from ...config.mcp_servers import parse_servers
 from ...config.plan import AgentPlan
 from ...conversation import Message, ToolSpec
 from ...errors import AuthenticationError, BackendError, status_error
 from ...events import Event, Finish, ReasoningDelta, TextDelta, ToolCall, ToolResult, Usage
-from ...mcp.config import parse_servers
 from .._support import silence_timeout, transcript_prompt
 from .bridge import FunctionBridge
 from .options import FUNCTION_PREFIX, FUNCTION_SERVER, build_options

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
-from ...mcp.config import ServerConfig, parse_servers
+from ...config.mcp_servers import McpServer, parse_servers
 from ...mcp.manager import stdio_cwd
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ def _system_prompt(spec: AgentPlan, system_messages: list[str]) -> str | dict[st
     return preset
 
 
-def _tool_rules(spec: AgentPlan, servers: list[ServerConfig]) -> tuple[list[str] | None, list[str], list[str]]:
+def _tool_rules(spec: AgentPlan, servers: list[McpServer]) -> tuple[list[str] | None, list[str], list[str]]:
     """(available native tools, auto-approved rules, denied rules) in Claude Code's own syntax.
 
     ``allowed_tools`` lists what the agent may use: the native tools it names become the whole native
@@ -127,7 +127,7 @@ def _bare_mcp_tool(rule: str) -> bool:
     return rule[:1].islower() and not rule.startswith("mcp__") and "(" not in rule
 
 
-def _mcp_server(server: ServerConfig, agent_cwd: str | None) -> dict[str, Any]:
+def _mcp_server(server: McpServer, agent_cwd: str | None) -> dict[str, Any]:
     """A MassGen MCP server in the CLI's ``--mcp-config`` form (MassGen's streamable-http is its http).
 
     The CLI starts stdio servers in its own cwd, the agent's; a server with a cwd of its own elsewhere
