@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from ..events import EventSink, Notice
 from ..mcp.config import parse_servers
 from ..mcp.filtering import ToolFilter
+from .limits import ToolLimits
 from .toolset import Toolset
 
 if TYPE_CHECKING:
@@ -19,7 +20,8 @@ def backend_excluded(spec: AgentSpec) -> list[str]:
 
 
 async def open_toolset(spec: AgentSpec, stack: AsyncExitStack, sink: EventSink | None = None) -> Toolset:
-    """Start the agent's MCP servers (stopped when ``stack`` closes) and return its filtered tools.
+    """Start the agent's MCP servers (stopped when ``stack`` closes) and return its filtered tools, with
+    the limits its backend sets on the calls of one turn.
 
     A server that could not start is a ``notice`` to ``sink``; its tools answer the model with the reason.
     """
@@ -29,7 +31,8 @@ async def open_toolset(spec: AgentSpec, stack: AsyncExitStack, sink: EventSink |
     backend_filter = ToolFilter.for_server(spec.allowed_tools, backend_excluded(spec))
     # Built-in tools first: docker mode without an engine fails before any server process starts,
     # and the agent's cwd exists (created there) before a stdio server starts in it.
-    builtins = await builtin_tools(spec.backend, spec.cwd, backend_filter, skip_servers={s.name for s in servers})
+    builtins = await builtin_tools(spec.backend, spec.cwd, backend_filter, skip_servers={s.name for s in servers},
+                                   catalog=spec.catalog)
     toolset = Toolset()
     if servers:
         from ..mcp.manager import McpManager
@@ -43,4 +46,6 @@ async def open_toolset(spec: AgentSpec, stack: AsyncExitStack, sink: EventSink |
         for name, reason in manager.failures.items():
             if sink is not None:
                 sink(Notice("mcp_server_unavailable", f"MCP server {name!r} is not available: {reason}", agent=spec.id))
-    return toolset.merged(builtins)
+    merged = toolset.merged(builtins)
+    merged.limits = ToolLimits.for_backend(spec.backend, spec.catalog)
+    return merged

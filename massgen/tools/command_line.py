@@ -24,7 +24,6 @@ from ..mcp.filtering import offered_name
 from .paths import PathGuard
 
 SERVER, TOOL = "command_line", "execute_command"
-DEFAULT_TIMEOUT = 60.0
 MAX_OUTPUT_BYTES = 64 * 1024
 DEFAULT_IMAGE = "python:3.11-slim"
 _DOCKER_PROBE_TIMEOUT = 15.0
@@ -95,7 +94,7 @@ async def check_docker() -> None:
 class CommandLine:
     guard: PathGuard
     policy: CommandPolicy
-    timeout: float = DEFAULT_TIMEOUT
+    timeout: float  # seconds; command_line_timeout (its default: capabilities/parameters.yaml)
     max_output: int = MAX_OUTPUT_BYTES
     docker: DockerSandbox | None = None  # None: local mode
 
