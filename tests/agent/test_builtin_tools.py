@@ -158,7 +158,7 @@ async def test_command_line_runs_in_the_cwd(workspace: Path) -> None:
 async def test_command_patterns_timeout_and_output_limit(workspace: Path) -> None:
     backend = {
         "enable_mcp_command_line": True,
-        "command_line_allowed_commands": [r"echo\b", r"sleep\b", r"yes\b"],
+        "command_line_allowed_commands": [r"echo\b", r"sleep\b", r"yes\b", r"head\b"],  # every command of a line
         "command_line_blocked_commands": [r"echo\s+forbidden"],
         "command_line_timeout": 1,
     }
