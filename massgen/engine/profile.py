@@ -43,6 +43,7 @@ def deep_merge(base: dict[str, Any], override: dict[str, Any], *, drop_nulls: bo
 
 def resolve(spec: AgentSpec, catalog: Any = None) -> Profile:
     from ..catalog import TOOL_FLAGS, load_catalog
+    from ..config.request_parts import base_url_problem, model_problem
 
     catalog = catalog or spec.catalog or load_catalog()
     backend = catalog.backends.get(spec.backend_type)
@@ -62,11 +63,16 @@ def resolve(spec: AgentSpec, catalog: Any = None) -> Profile:
     client_keys |= {name for name, schema in backend.parameters.items() if schema.get("x-runtime") == "ignored"}
     schema_defaults = {name: s["default"] for name, s in backend.parameters.items() if "default" in s}
 
+    base_url = _base_url(spec, backend, provider, facts)
+    # the linter checks what the config writes; this also catches a value from the environment
+    problem = base_url_problem(base_url) or model_problem(spec.model or "")
+    if problem:
+        raise ConfigError(f"agent {spec.id!r}: {problem}")
     return Profile(
         protocol=spec.protocol,
         backend_type=backend.type,
         provider=provider.name if provider else None,
-        base_url=_base_url(spec, backend, provider, facts),
+        base_url=base_url,
         facts=facts,
         client_keys=frozenset(client_keys),
         schema_defaults=schema_defaults,
