@@ -8,7 +8,7 @@ Each case runs in a fresh process and reports that process's peak resident memor
 - gzip-bomb: a ~4 MB gzip body that would inflate to 4 GB;
 - validate-*: ``massgen validate`` on a 1 MB config (one long system message) and a 20 MB one.
 Baseline: the same process after its imports, before the case ran. The caps are printed beside:
-``max_response`` (templates/requests/http.yaml) and ``MAX_FILE_BYTES`` (massgen/config/document.py).
+``max_response`` (templates/requests/http.yaml) and ``MAX_FILE_BYTES`` (massgen/document.py).
 """
 
 from __future__ import annotations
@@ -129,10 +129,10 @@ def main() -> None:
         child(args.child)
         return
     sys.path.insert(0, str(REPO))
-    from massgen.config.document import MAX_FILE_BYTES
-    from massgen.engine.transport import http_defaults
+    from massgen.document import MAX_FILE_BYTES
+    from massgen.resources import http_facts
 
-    caps = http_defaults()["max_response"]
+    caps = http_facts()["max_response"]
     print(f"caps: max_response.bytes {caps['bytes']:,} ({caps['bytes'] / MB:.0f} MiB), max_response.text "
           f"{caps['text']:,} characters; validate MAX_FILE_BYTES {MAX_FILE_BYTES:,} ({MAX_FILE_BYTES / MB:.0f} MiB)")
     print(f"{'case':<16} {'baseline MB':>11} {'peak MB':>8}  outcome")
