@@ -6,7 +6,9 @@ that duplicate keys, anchors and merge keys are seen, and every value can be tra
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -74,12 +76,67 @@ def _span(node: Any) -> Span:
 MAX_VALUES = 50_000
 MAX_DEPTH = 64
 MAX_FLOW_OPENERS = 10_000
+MAX_FILE_BYTES = 4 * 1024 * 1024  # a config is a few kilobytes; checked before anything is parsed
+MAX_INT_CHARS = 64  # an integer written longer is beyond any count, seed or limit (and too long to print)
+
+_TOO_LARGE_HINT = "a MassGen config is a few levels deep; check for runaway nesting or anchors"
 
 
 class _TooLarge(Exception):
-    def __init__(self, message: str, node: Any) -> None:
+    def __init__(self, message: str, node: Any, code: str = "yaml-too-large", hint: str = _TOO_LARGE_HINT) -> None:
         super().__init__(message)
         self.node = node
+        self.code = code
+        self.hint = hint
+
+
+def read_config(filename: str) -> bytes | Diagnostic:
+    """The bytes of a config file, or the diagnostic saying why it is not read: it cannot be opened, it
+    is not a regular file (a FIFO, a device such as /dev/zero, a directory), or it is larger than
+    ``MAX_FILE_BYTES``. Opened without blocking, so a FIFO without a writer never hangs the reader."""
+
+    def refused(code: str, message: str, hint: str | None = None) -> Diagnostic:
+        return Diagnostic(file=filename, line=1, column=1, severity=Severity.ERROR, code=code, message=message,
+                          hint=hint)
+
+    try:
+        fd = os.open(filename, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        return refused("unreadable-file", f"cannot read the file: {exc.strerror or exc}")
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            kind = ("a directory" if stat.S_ISDIR(info.st_mode) else "a FIFO" if stat.S_ISFIFO(info.st_mode)
+                    else "a device" if stat.S_ISCHR(info.st_mode) or stat.S_ISBLK(info.st_mode) else "a socket")
+            return refused("not-a-file", f"this is {kind}, not a regular file; only config files are read",
+                           "give the path of a .yaml file")
+        too_large = refused("file-too-large", f"the file is larger than {MAX_FILE_BYTES:,} bytes, far more than "
+                            "any config; it was not read", "a MassGen config is a few kilobytes; check the path")
+        if info.st_size > MAX_FILE_BYTES:
+            return too_large
+        os.set_blocking(fd, True)
+        chunks: list[bytes] = []
+        left = MAX_FILE_BYTES + 1  # the file may grow while it is read
+        while left > 0 and (chunk := os.read(fd, min(left, 1 << 20))):
+            chunks.append(chunk)
+            left -= len(chunk)
+        return too_large if left <= 0 else b"".join(chunks)
+    except OSError as exc:
+        return refused("unreadable-file", f"cannot read the file: {exc.strerror or exc}")
+    finally:
+        os.close(fd)
+
+
+# Characters a terminal acts on (escape sequences, C1 controls) or that reorder or break what is shown
+# (bidirectional overrides, line separators); tab and newline stay.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def printable(text: str) -> str:
+    """``text`` with every control character written as an escape (``\\x1b``, ``\\u202e``): safe to print
+    to a terminal, whatever a config's keys and values hold."""
+    return _UNPRINTABLE.sub(lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}",
+                            text)
 
 
 class _Builder:
@@ -105,6 +162,13 @@ class _Builder:
             return self._mapping(node, ptr, depth)
         if isinstance(node, self.sequence_node):
             return [self.build(item, f"{ptr}/{i}", depth + 1) for i, item in enumerate(node.value)]
+        return self.scalar(node)
+
+    def scalar(self, node: Any) -> Any:
+        if node.tag == _INT and len(str(node.value)) > MAX_INT_CHARS:
+            raise _TooLarge(f"this integer is written with {len(str(node.value)):,} characters; no setting takes a "
+                            "number that large", node, "number-too-large",
+                            "write the number the setting needs (e.g. `temperature: 0.7`)")
         return self.constructor.construct_object(node, deep=True)
 
     def _count(self, node: Any, depth: int) -> None:
@@ -128,7 +192,7 @@ class _Builder:
                     result.setdefault(k, v)
                 merged = None  # all merged keys go where the first `<<` is
                 continue
-            key = self.constructor.construct_object(key_node, deep=True)
+            key = self.scalar(key_node)
             if not isinstance(key, (str, int, float, bool)) and key is not None:
                 key = str(key)
             part = _escape(key)
@@ -183,6 +247,7 @@ class _Builder:
 
 
 _MERGE = "tag:yaml.org,2002:merge"
+_INT = "tag:yaml.org,2002:int"
 
 
 @cache
@@ -227,11 +292,10 @@ def load_document(content: str | bytes, filename: str) -> tuple[Document | None,
     # pure-Python one stops at the recursion limit with an exception we can report.
     yaml = YAML(typ="safe", pure=content.count("[") + content.count("{") > MAX_FLOW_OPENERS)
     yaml.Resolver = _yaml12_resolver()
-    too_large_hint = "a MassGen config is a few levels deep; check for runaway nesting or anchors"
     try:
         node = yaml.compose(content)
     except RecursionError:
-        return None, problem("yaml-too-large", "the config nests too deeply to be read", hint=too_large_hint)
+        return None, problem("yaml-too-large", "the config nests too deeply to be read", hint=_TOO_LARGE_HINT)
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -255,7 +319,7 @@ def load_document(content: str | bytes, filename: str) -> tuple[Document | None,
         doc.data = builder.build(node)
     except _TooLarge as exc:
         line, column, _, _ = _span(exc.node)
-        return None, problem("yaml-too-large", str(exc), line, column, too_large_hint)
+        return None, problem(exc.code, str(exc), line, column, exc.hint)
     except (MarkedYAMLError, YAMLError, ValueError) as exc:
         mark = getattr(exc, "problem_mark", None)
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)

@@ -127,6 +127,9 @@ def status_error(message: str, status: int | None, *, provider: str | None = Non
     return error
 
 
+_URL_USERINFO = re.compile(r"(://[^/\s:@]*:)[^/\s@]+@")
+_URL_QUERY_CREDENTIAL = re.compile(
+    r"(?i)([?&][\w.-]*(?:key|token|secret|passw|auth|sig|session|credential)[\w.-]*=)[^&#\s\"']+")
 _OPENAI_STYLE_KEY = re.compile(r"sk-[A-Za-z0-9_\-]{8,}")
 # A ``${VAR}`` reference (optionally after ``Bearer``) names where the key comes from: it stays readable.
 _KEY_ASSIGNMENT = re.compile(
@@ -137,10 +140,14 @@ _KEY_ASSIGNMENT = re.compile(
 
 def redact(text: str, secrets: Iterable[Secret | str] = ()) -> str:
     """Remove the given secrets, in each form they can take in text (``Secret.forms``), plus anything that
-    looks like an API key."""
+    looks like an API key or a credential in a URL (``user:password@``, ``?token=...``)."""
     for form in secret_forms(tuple(secrets)):
         if form in text:
             text = text.replace(form, MASK)
+    if "@" in text and "://" in text:
+        text = _URL_USERINFO.sub(rf"\1{MASK}@", text)
+    if "=" in text and ("?" in text or "&" in text):
+        text = _URL_QUERY_CREDENTIAL.sub(rf"\1{MASK}", text)
     if "sk-" in text:
         text = _OPENAI_STYLE_KEY.sub("sk-***", text)
     # The case-blind alternation scans slowly (a long transcript batch is megabytes): look for its words first.

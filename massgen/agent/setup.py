@@ -9,7 +9,7 @@ from ..config.mcp_servers import parse_servers
 from ..errors import redact
 from ..events import EventSink, Notice
 from ..mcp.filtering import ToolFilter
-from ..toolset import Toolset
+from ..toolset import ToolLimits, Toolset
 
 if TYPE_CHECKING:
     from ..config.plan import AgentPlan
@@ -20,7 +20,8 @@ def backend_excluded(spec: AgentPlan) -> list[str]:
 
 
 async def open_toolset(spec: AgentPlan, stack: AsyncExitStack, sink: EventSink | None = None) -> Toolset:
-    """Start the agent's MCP servers (stopped when ``stack`` closes) and return its filtered tools.
+    """Start the agent's MCP servers (stopped when ``stack`` closes) and return its filtered tools, with
+    the limits its backend sets on the calls of one turn.
 
     A server that could not start is a ``notice`` to ``sink``; its tools answer the model with the reason.
     """
@@ -30,7 +31,7 @@ async def open_toolset(spec: AgentPlan, stack: AsyncExitStack, sink: EventSink |
     backend_filter = ToolFilter.for_server(spec.allowed_tools, backend_excluded(spec))
     # Built-in tools first: docker mode without an engine fails before any server process starts,
     # and the agent's cwd exists (created there) before a stdio server starts in it.
-    builtins = await builtin_tools(spec.backend, spec.cwd, backend_filter, skip_servers={s.name for s in servers})
+    builtins = await builtin_tools(spec, backend_filter, skip_servers={s.name for s in servers})
     toolset = Toolset()
     if servers:
         from ..mcp.manager import McpManager
@@ -47,4 +48,6 @@ async def open_toolset(spec: AgentPlan, stack: AsyncExitStack, sink: EventSink |
                             redact(f"MCP server {name!r} is not available: {reason}", spec.secrets), agent=spec.id))
             for code, message in manager.notices():
                 sink(Notice(code, redact(message, spec.secrets), agent=spec.id))
-    return toolset.merged(builtins)
+    merged = toolset.merged(builtins)
+    merged.limits = ToolLimits.for_plan(spec)
+    return merged

@@ -139,6 +139,9 @@ def execute(spec: RunPlan, questions: list[str] | None, *, output: str, display:
             single_agent: str | None) -> int:
     """Run the questions (or an interactive chat when None) and return the exit status."""
     from ..output import make_sink
+
+    for question in questions or ():
+        _check_text(question)
     from ..output.lines import OutputClosed, silence
 
     agents = [single_agent] if single_agent else [agent.id for agent in spec.agents]
@@ -159,6 +162,18 @@ def execute(spec: RunPlan, questions: list[str] | None, *, output: str, display:
         return EXIT_ERROR
     finally:
         sink.close()
+
+
+def _check_text(question: str) -> None:
+    """A question with bytes that are not UTF-8 (the shell hands them over as surrogate escapes) is a
+    usage error naming the first such byte, never an internal error further on."""
+    try:
+        question.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        code = ord(question[exc.start])
+        byte = f"byte 0x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"character U+{code:04X}"
+        raise click.UsageError(f"the question is not UTF-8 text: {byte} at character {exc.start + 1} cannot be "
+                               "sent; write it in UTF-8 (check the terminal's or the file's encoding)") from None
 
 
 async def _answer(spec: RunPlan, questions: list[str] | None, sink: Sink, single_agent: str | None) -> int:

@@ -60,19 +60,20 @@ def _skipped(name: str) -> bool:
 
 def _compile_all(paths: list[Path], catalog: Catalog) -> tuple[list[Diagnostic], dict[str, bytes]]:
     """Diagnostics of every file, and the text of the files that have some (read once, for the snippets)."""
-    from ..config import compile_file, compile_text
+    from ..config import compile_text
+    from ..diagnostics import Diagnostic
+    from ..document import read_config
 
     diagnostics: list[Diagnostic] = []
     texts: dict[str, bytes] = {}
     for path in paths:
-        try:
-            content = path.read_bytes()
-        except OSError:
-            result = compile_file(path, catalog)  # reports the file as unreadable
-        else:
-            result = compile_text(content, str(path), catalog)
-            if result.diagnostics:
-                texts[str(path)] = content
+        content = read_config(str(path))  # a FIFO, a device or a huge file is a diagnostic, never read
+        if isinstance(content, Diagnostic):
+            diagnostics.append(content)
+            continue
+        result = compile_text(content, str(path), catalog)
+        if result.diagnostics:
+            texts[str(path)] = content
         diagnostics.extend(result.diagnostics)
     return diagnostics, texts
 

@@ -11,12 +11,11 @@ import json
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path as FilePath
 from typing import Any
 
 from ..catalog import TOOL_FLAGS, Catalog, load_catalog
-from ..diagnostics import Diagnostic, Fix, Severity, sort_key
-from ..document import Document, load_document, pointer
+from ..diagnostics import Diagnostic, Fix, sort_key
+from ..document import Document, load_document, pointer, read_config
 from ..resources import data_dir
 from ..suggest import did_you_mean
 from .checker import Checker, Issue, Path, describe, rename_fixes, replace_fixes
@@ -54,11 +53,9 @@ def default_catalog() -> Catalog:
 def compile_file(path: str | os.PathLike[str], catalog: Catalog | None = None) -> CompileResult:
     """Compile a config file; an unreadable file is a diagnostic too."""
     name = os.fspath(path)
-    try:
-        content = FilePath(name).read_bytes()
-    except OSError as exc:
-        return CompileResult([Diagnostic(file=name, line=1, column=1, severity=Severity.ERROR, code="unreadable-file",
-                                         message=f"cannot read the file: {exc.strerror or exc}")])
+    content = read_config(name)  # only a regular file, at most MAX_FILE_BYTES, checked before parsing
+    if isinstance(content, Diagnostic):
+        return CompileResult([content])
     document, problems = load_document(content, name)
     return _compile(document, problems, catalog)
 

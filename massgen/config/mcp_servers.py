@@ -143,7 +143,7 @@ def normalise_entry(entry: Mapping[str, Any], key: str | int, name: str | None) 
     if kind is None:
         has_command = entry.get("command") is not None or entry.get("args") is not None
         transport = STDIO if has_command or entry.get("url") is None else STREAMABLE_HTTP
-    elif kind in TRANSPORTS:
+    elif isinstance(kind, str) and kind in TRANSPORTS:
         transport = TRANSPORTS[kind]
     else:
         problems.append(EntryProblem((key, "type"), "mcp-server-type", f"{label}: transport `{kind}` is not supported",
@@ -162,14 +162,15 @@ def normalise_entry(entry: Mapping[str, Any], key: str | int, name: str | None) 
                                          "add `url: https://...`, or `type: stdio` with `command:`"))
             return None, problems
         fields = {"url": str(entry["url"]), "headers": _texts(entry.get("headers"))}
+    # Values of a wrong type are the schema's to report: here they are left out, never a crash.
     allowed = entry.get("allowed_tools")
     server = McpServer(
         name=name or "",
         transport=transport,
-        allowed_tools=tuple(allowed) if allowed is not None else None,
-        excluded_tools=(*(entry.get("exclude_tools") or ()), *(entry.get("disallowed_tools") or ())),
-        startup_timeout=float(entry.get("startup_timeout") or DEFAULT_STARTUP_TIMEOUT),
-        call_timeout=float(entry.get("timeout") or DEFAULT_CALL_TIMEOUT),
+        allowed_tools=_names(allowed) if isinstance(allowed, list) else None,
+        excluded_tools=(*_names(entry.get("exclude_tools")), *_names(entry.get("disallowed_tools"))),
+        startup_timeout=_seconds(entry.get("startup_timeout"), DEFAULT_STARTUP_TIMEOUT),
+        call_timeout=_seconds(entry.get("timeout"), DEFAULT_CALL_TIMEOUT),
         **fields,
     )
     return (server if name else None), problems
@@ -222,7 +223,16 @@ def _command_line(entry: Mapping[str, Any], key: str | int, label: str) -> tuple
 
 def _texts(mapping: Any) -> Mapping[str, str]:
     return _frozen({str(k): str(v).lower() if isinstance(v, bool) else str(v)
-                    for k, v in (mapping or {}).items()})
+                    for k, v in (mapping if isinstance(mapping, dict) else {}).items()})
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    return tuple(item for item in value if isinstance(item, str)) if isinstance(value, list) else ()
+
+
+def _seconds(value: Any, default: float) -> float:
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < float("inf")
+    return float(value) if ok else default
 
 
 def _frozen(mapping: dict[str, str]) -> Mapping[str, str]:

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
-from pathlib import Path
 
 from ..diagnostics import Diagnostic, Severity
-from ..document import split_lines
+from ..document import printable, read_config, split_lines
 from ..errors import redact
 
 _COLORS = {Severity.ERROR: "\x1b[1;31m", Severity.WARNING: "\x1b[1;33m", Severity.INFO: "\x1b[1;36m"}
@@ -32,10 +31,8 @@ def source_lines(content: str | bytes) -> list[str]:
 
 def read_lines(filename: str) -> list[str]:
     """The lines of a file for the snippet under a diagnostic; none when it cannot be read."""
-    try:
-        return source_lines(Path(filename).read_bytes())
-    except OSError:
-        return []
+    content = read_config(filename)
+    return source_lines(content) if isinstance(content, bytes) else []
 
 
 def format_text(
@@ -49,6 +46,7 @@ def format_text(
     """Readable report: each problem with its line of the file, a caret under the column and the hint.
 
     Info diagnostics (keys accepted but not acted on) are counted but shown only with ``show_info``.
+    Control characters from the config (a terminal escape in a key, say) are shown escaped.
     """
     def paint(text: str, style: str) -> str:
         return f"{style}{text}{_RESET}" if color else text
@@ -60,11 +58,11 @@ def format_text(
             continue
         if d.file not in cache:
             cache[d.file] = lines(d.file)
-        head = (f"{paint(f'{d.file}:{d.line}:{d.column}', _BOLD)}: "
-                f"{paint(d.severity.value, _COLORS[d.severity])} [{d.code}] {d.message}")
+        head = (f"{paint(f'{printable(d.file)}:{d.line}:{d.column}', _BOLD)}: "
+                f"{paint(d.severity.value, _COLORS[d.severity])} [{d.code}] {printable(d.message)}")
         block = [head, *_snippet(d, cache[d.file], paint)]
         if d.hint:
-            block.append(f"      = hint: {d.hint}")
+            block.append(f"      = hint: {printable(d.hint)}")
         blocks.append("\n".join(block))
     blocks.append(summary(diagnostics, files_checked, show_info))
     return "\n\n".join(blocks) + "\n"
@@ -74,11 +72,15 @@ def _snippet(d: Diagnostic, file_lines: Sequence[str], paint: Callable[[str, str
     if not 0 < d.line <= len(file_lines):
         return []
     # The quoted line may hold a key written in the file (the literal-api-key warning points at it).
-    text = redact(file_lines[d.line - 1].expandtabs(1))
+    raw = redact(file_lines[d.line - 1].expandtabs(1))
     end = d.end_column if d.end_line == d.line and d.end_column and d.end_column > d.column else d.column + 1
-    width = max(1, min(end, len(text) + 1) - d.column)
+    end = min(end, len(raw) + 1)
+    # Escaped control characters take more room: the caret follows the escaped text.
+    text = printable(raw)
+    column = len(printable(raw[:d.column - 1])) + 1
+    width = max(1, len(printable(raw[:end - 1])) + 1 - column)
     gutter = f"{d.line:>5} | "
-    caret = " " * (len(gutter) - 2) + "| " + " " * (d.column - 1) + paint("^" * width, _COLORS[d.severity])
+    caret = " " * (len(gutter) - 2) + "| " + " " * (column - 1) + paint("^" * width, _COLORS[d.severity])
     return [paint(gutter, _DIM) + text, caret]
 
 
@@ -114,8 +116,8 @@ def format_github(diagnostics: Sequence[Diagnostic], show_info: bool = False) ->
         if d.severity is Severity.INFO and not show_info:
             continue
         data = d.to_json()
-        props = (f"file={_escape(d.file, prop=True)},line={d.line},col={d.column},"
+        props = (f"file={_escape(printable(d.file), prop=True)},line={d.line},col={d.column},"
                  f"endLine={data['end_line']},endColumn={data['end_column']},title={_escape(d.code, prop=True)}")
-        message = d.message + (f" (hint: {d.hint})" if d.hint else "")
+        message = printable(d.message + (f" (hint: {d.hint})" if d.hint else ""))
         out.append(f"::{_GITHUB_LEVEL[d.severity]} {props}::{_escape(message)}")
     return "\n".join(out) + ("\n" if out else "")

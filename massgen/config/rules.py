@@ -15,8 +15,9 @@ from ..catalog import TOOL_FLAGS, BackendDef, Catalog, ProviderDef
 from ..catalog.model import merge_facts
 from ..diagnostics import Fix, Severity
 from .checker import Issue, Path
-from .envvars import CONFIG_VARIABLES, malformed_references, references
+from .envvars import CONFIG_VARIABLES, REFERENCE, malformed_references, references
 from .mcp_servers import normalise_servers, server_entries
+from .request_parts import base_url_problem, model_problem
 from .routing import APIKey, resolve_base_url, route_api_key
 
 WARNING, INFO = Severity.WARNING, Severity.INFO
@@ -179,6 +180,16 @@ def required_parameter_rule(ctx: BackendContext) -> Iterator[Issue]:
         yield Issue(ctx.path, "missing-required-parameter", message, hint=hint, at_key=True)
 
 
+def request_path_rule(ctx: BackendContext) -> Iterator[Issue]:
+    """A model name or base_url that would change the request's path (``?``, ``#``, ``..``)."""
+    for key, check in (("model", model_problem), ("base_url", base_url_problem)):
+        value = ctx.backend.get(key)
+        problem = check(value) if isinstance(value, str) and not REFERENCE.search(value) else None
+        if problem:
+            yield Issue((*ctx.path, key), "unsafe-request-path", problem,
+                        hint=f"write the {key} exactly as the provider documents it")
+
+
 def model_retirement_rule(ctx: BackendContext) -> Iterator[Issue]:
     """A model the provider has retired (or soon will): the catalog knows the date, the config may not."""
     model = ctx.backend.get("model")
@@ -298,6 +309,7 @@ def api_key_rule(ctx: BackendContext) -> Iterator[Issue]:
 
 
 BACKEND_RULES: tuple[Callable[[BackendContext], Iterator[Issue]], ...] = (
-    tool_flag_rule, mcp_support_rule, base_url_rule, model_rule, required_parameter_rule, model_retirement_rule,
-    execution_mode_rule, mcp_server_rule, tool_filter_rule, env_reference_rule, literal_api_key_rule, api_key_rule,
+    tool_flag_rule, mcp_support_rule, base_url_rule, model_rule, required_parameter_rule, request_path_rule,
+    model_retirement_rule, execution_mode_rule, mcp_server_rule, tool_filter_rule, env_reference_rule,
+    literal_api_key_rule, api_key_rule,
 )

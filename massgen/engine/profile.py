@@ -31,13 +31,20 @@ class Profile:
 
 
 def resolve(plan: AgentPlan, *, require_key: bool = True) -> Profile:
-    """The agent's request facts; raises ConfigError without a base URL, MissingAPIKeyError without a
-    required key (unless ``require_key`` is False: ``massgen explain`` shows the request a key would go with)."""
+    """The agent's request facts; raises ConfigError without a base URL or with one (or a model) that would
+    change the request's path, MissingAPIKeyError without a required key (unless ``require_key`` is False:
+    ``massgen explain`` shows the request a key would go with)."""
+    from ..config.request_parts import base_url_problem, model_problem
+
     defaults, _ = load_template(plan.protocol)
     facts = merge_facts(defaults, plan.request)
     if not plan.base_url:
         where = f" or set {plan.base_url_env}" if plan.base_url_env else ""
         raise ConfigError(f"agent {plan.id!r}: backend {plan.backend_type!r} needs a base_url: add base_url to the config{where}")
+    # the linter checks what the config writes; this also catches a value from the environment
+    problem = base_url_problem(plan.base_url) or model_problem(plan.model or "")
+    if problem:
+        raise ConfigError(f"agent {plan.id!r}: {problem}")
     key = plan.api_key
     if key.secret is None and key.required and require_key:
         raise MissingAPIKeyError(key.owner or plan.provider or plan.backend_type, list(key.variables))

@@ -2,7 +2,8 @@
 
 A request is retried (exponential backoff with jitter, honouring ``retry-after-ms`` / ``Retry-After``) on the
 statuses ``http.yaml`` lists and on connection failures, and only before the stream has handed on its
-first event: a retry after that would repeat output the user has already seen.
+first event: a retry after that would repeat output the user has already seen. One answer is bounded by
+``max_response`` (decoded bytes and text characters), and bodies are decompressed in bounded pieces.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import json
 import random
 import time
 import weakref
+import zlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -20,8 +22,9 @@ from typing import Any
 import httpx
 
 from ..errors import BackendError, ProviderError, StreamError, TimeoutError_, redact, status_error
-from ..events import Event
+from ..events import Event, ReasoningDelta, TextDelta
 from ..resources import http_facts
+from .body import ACCEPT_ENCODING, UnsupportedEncoding, pieces
 from .request import HTTPRequest
 from .sse import SSEParser
 
@@ -34,7 +37,8 @@ def shared_client() -> httpx.AsyncClient:
     if client is None or client.is_closed:
         pool = http_facts()["pool"]
         limits = httpx.Limits(max_connections=pool["max_connections"], max_keepalive_connections=pool["max_keepalive_connections"])
-        client = _CLIENTS[loop] = httpx.AsyncClient(limits=limits, follow_redirects=False)
+        client = _CLIENTS[loop] = httpx.AsyncClient(limits=limits, follow_redirects=False,
+                                                    headers={"accept-encoding": ACCEPT_ENCODING})
     return client
 
 
@@ -50,14 +54,17 @@ class Policy:
     read: float
     total: float
     max_retries: int
+    max_bytes: int = 0  # of one decoded response body; 0: http.yaml's
+    max_text: int = 0  # characters of text and reasoning in one response; 0: http.yaml's
 
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> Policy:
         defaults = http_facts()
         timeout = {**defaults["timeout"], **(params.get("timeout") or {})}
         retries = params.get("max_retries")
+        most = {**defaults["max_response"], **(params.get("max_response") or {})}
         return cls(float(timeout["connect"]), float(timeout["read"]), float(timeout["total"]),
-                   int(defaults["max_retries"] if retries is None else retries))
+                   int(defaults["max_retries"] if retries is None else retries), int(most["bytes"]), int(most["text"]))
 
 
 class _Retry(Exception):
@@ -114,9 +121,12 @@ async def _attempt(
         if response.headers.get("content-type", "").startswith("application/json"):
             raise await _not_a_stream(response, label, secrets)
         parser = SSEParser()
-        async for chunk in response.aiter_bytes():  # decoded: a provider may gzip its stream
+        size = _Size(policy, label)
+        async for chunk in pieces(response):  # decoded in bounded pieces: a provider may gzip its stream
+            size.add_bytes(len(chunk))
             for name, data in parser.feed(chunk):
                 for event in decoder.feed(name, data):
+                    size.add_event(event)
                     handed_on = True
                     event.agent = agent
                     yield event
@@ -138,19 +148,47 @@ async def _attempt(
     except httpx.TransportError as exc:
         error = StreamError(redact(f"{label}: the connection broke during the answer: {exc or type(exc).__name__}", secrets))
         raise (error if handed_on else _Retry(error)) from None
+    except (UnsupportedEncoding, zlib.error) as exc:
+        raise StreamError(f"{label}: the answer could not be decompressed: {exc}") from None
     finally:
         await response.aclose()
+
+
+class _Size:
+    """Counts one response against ``max_response``; past either cap the answer ends in a StreamError."""
+
+    def __init__(self, policy: Policy, label: str) -> None:
+        self.policy, self.label = policy, label
+        self.bytes = self.text = 0
+
+    def add_bytes(self, count: int) -> None:
+        self.bytes += count
+        if self.bytes > self.policy.max_bytes:
+            self._stop(f"more than {self.policy.max_bytes:,} bytes", "bytes")
+
+    def add_event(self, event: Event) -> None:
+        if isinstance(event, (TextDelta, ReasoningDelta)):
+            self.text += len(event.text)
+            if self.text > self.policy.max_text:
+                self._stop(f"more than {self.policy.max_text:,} characters of text", "text")
+
+    def _stop(self, what: str, key: str) -> None:
+        raise StreamError(f"{self.label}: the answer was stopped after {what} (max_response.{key}); "
+                          f"raise max_response.{key} in the backend config if such an answer is expected")
 
 
 async def _read_body(response: httpx.Response) -> bytes:
     """The (decompressed) body, up to ``error_body_limit`` bytes: enough for any error message."""
     limit = http_facts()["error_body_limit"]
     body = b""
-    async for chunk in response.aiter_bytes():
-        body += chunk
-        if len(body) >= limit:
-            break
-    return body
+    try:
+        async for chunk in pieces(response):
+            body += chunk
+            if len(body) >= limit:
+                break
+    except (UnsupportedEncoding, zlib.error):
+        pass  # the status says enough
+    return body[:limit]
 
 
 async def _not_a_stream(response: httpx.Response, label: str, secrets: tuple[str, ...]) -> ProviderError:

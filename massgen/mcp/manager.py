@@ -51,6 +51,7 @@ class _Server:
     errlog: IO[str]
     session: Any = None
     tools: list[Any] = field(default_factory=list)
+    shown_as: dict[str, str] = field(default_factory=dict)  # tool name -> the provider-safe name offered
     failure: str | None = None
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
@@ -125,6 +126,7 @@ class McpManager:
         for server in self._servers.values():
             server.task = asyncio.create_task(self._serve(server), name=f"mcp:{server.config.name}")
         await asyncio.gather(*(self._await_ready(s) for s in self._servers.values()))
+        self._name_tools()
         if self._servers and len(self.failures) == len(self._servers):
             reasons = "; ".join(f"{name}: {why}" for name, why in self.failures.items())
             raise McpStartError(f"no MCP server could start ({reasons})")
@@ -180,6 +182,15 @@ class McpManager:
             return sse_client(config.url or "", headers=dict(config.headers))
         return _http_transport(config)
 
+    def _name_tools(self) -> None:
+        """Give every tool of every server its provider-safe name, in config order and before any
+        filtering, so a name never depends on which other tools a filter left out."""
+        taken: set[str] = set()
+        for name, server in self._servers.items():
+            for tool in server.tools:
+                server.shown_as[tool.name] = shown = _safe_name(offered_name(name, tool.name), taken)
+                taken.add(shown)
+
     def toolset(self) -> Toolset:
         """The tools every running server offers after filtering; filtered ones are refused by name."""
         toolset = Toolset()
@@ -187,8 +198,8 @@ class McpManager:
             if server.failure:
                 toolset.refuse(_NAME_UNSAFE.sub("_", offered_name(name, "")), f"MCP server {name!r} is not available: {server.failure}")
             for tool in server.tools:
-                offered = _safe_name(offered_name(name, tool.name), toolset.tools)
-                if not server.filter.permits(name, tool.name):
+                offered = server.shown_as[tool.name]
+                if not server.filter.permits(name, tool.name, offered):
                     toolset.refuse(offered, f"filtered out by allowed_tools/disallowed_tools of server {name!r}")
                     continue
                 spec = ToolSpec(offered, tool.description or "", _input_schema(tool), origin=(name, tool.name))
@@ -197,8 +208,10 @@ class McpManager:
 
     async def call(self, server_name: str, tool: str, arguments: dict[str, Any]) -> ToolOutcome:
         server = self._servers[server_name]
-        if not server.filter.permits(server_name, tool):  # enforced again at the call, not only when offering
-            return ToolOutcome(f"tool {offered_name(server_name, tool)!r} is not allowed for this agent", is_error=True)
+        shown_as = server.shown_as.get(tool)
+        if not server.filter.permits(server_name, tool, shown_as):  # enforced again at the call, not only when offering
+            return ToolOutcome(f"tool {shown_as or offered_name(server_name, tool)!r} is not allowed for this agent",
+                               is_error=True)
         if server.session is None:
             why = server.failure or "stopped"
             return ToolOutcome(f"MCP server {server_name!r} is not available: {why}", is_error=True)

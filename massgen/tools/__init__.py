@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import MassGenError
 from ..mcp.filtering import ToolFilter
 from ..toolset import Tool, Toolset
 from .command_line import (
     DEFAULT_IMAGE,
-    DEFAULT_TIMEOUT,
     CommandLine,
     CommandPolicy,
     DockerSandbox,
@@ -22,6 +21,9 @@ from .command_line import TOOL as EXECUTE_COMMAND
 from .files import SERVER as FILESYSTEM
 from .files import file_tools
 from .paths import PathGuard, PathRefused, Root, context_roots
+
+if TYPE_CHECKING:
+    from ..config.plan import AgentPlan
 
 __all__ = [
     "CommandLine",
@@ -37,18 +39,20 @@ __all__ = [
 ]
 
 
-async def builtin_tools(
-    backend: dict[str, Any], cwd: str | None, tool_filter: ToolFilter, *, skip_servers: set[str]
-) -> Toolset:
-    """The built-in tools a backend mapping asks for, filtered like MCP tools of their server names.
+async def builtin_tools(plan: AgentPlan, tool_filter: ToolFilter, *, skip_servers: set[str]) -> Toolset:
+    """The built-in tools an agent's plan asks for, filtered like MCP tools of their server names.
 
-    File tools come with a ``cwd`` (MassGen's workspace); the command line with
-    ``enable_mcp_command_line``. A server name the user already configured (``skip_servers``) wins.
+    File tools come with a ``cwd`` (MassGen's workspace), each call bounded by ``tool_timeout``; the
+    command line with ``enable_mcp_command_line``, each command bounded by ``command_line_timeout``
+    (the config's, else the catalog's defaults). A server name the user already configured (``skip_servers``)
+    wins.
     """
+    backend, cwd = plan.backend, plan.cwd
     guard = PathGuard(_workspace(cwd), context_roots(backend.get("context_paths")))
     tools: list[tuple[str, str, Tool]] = []
     if cwd and FILESYSTEM not in skip_servers:
-        tools += [(FILESYSTEM, name, tool) for name, tool in file_tools(guard)]
+        timeout = float(plan.setting("tool_timeout"))
+        tools += [(FILESYSTEM, name, tool) for name, tool in file_tools(guard, timeout)]
     if backend.get("enable_mcp_command_line") and COMMAND_LINE not in skip_servers:
         docker = None
         mode = backend.get("command_line_execution_mode") or "local"
@@ -70,7 +74,7 @@ async def builtin_tools(
                 allowed=list(backend.get("command_line_allowed_commands") or ()),
                 blocked=list(backend.get("command_line_blocked_commands") or ()),
             ),
-            timeout=float(backend.get("command_line_timeout") or DEFAULT_TIMEOUT),
+            timeout=float(plan.setting("command_line_timeout")),
             docker=docker,
         )
         tools.append((COMMAND_LINE, EXECUTE_COMMAND, line.tool()))

@@ -1,9 +1,13 @@
 """``enable_mcp_command_line``: a shell-command tool, named as MassGen's ``command_line`` server names it.
 
 ``local`` mode runs the command with the shell in the agent's cwd; ``docker`` mode runs it in a throw-away
-container with the cwd mounted at ``/workspace``, through the Docker CLI. Commands are checked against
-``command_line_allowed_commands`` / ``command_line_blocked_commands`` (regular expressions matched at the
-start of the command, as MassGen does) before anything runs.
+container with the cwd mounted at ``/workspace``, through the Docker CLI. Before anything runs, every
+command of the line (see ``shell_commands``: after ``;``, ``&&``, pipes, inside subshells and ``$( )``,
+behind ``sudo``/``env``/``xargs``...) is checked against ``command_line_allowed_commands`` /
+``command_line_blocked_commands``: regular expressions matched at the start of the command, as MassGen
+does, written either with the program's basename (``rm -rf .*`` also stops ``/bin/rm -rf x``) or as the
+command was written. A blocked pattern also stops a line that starts with it. The lists guard against
+mistakes, not against an adversary: ``shell_commands`` says what they cannot see; docker mode contains.
 """
 
 from __future__ import annotations
@@ -22,9 +26,9 @@ from ..errors import MassGenError
 from ..mcp.filtering import offered_name
 from ..toolset import Tool, ToolOutcome
 from .paths import PathGuard
+from .shell_commands import Command, UnreadableCommand, commands
 
 SERVER, TOOL = "command_line", "execute_command"
-DEFAULT_TIMEOUT = 60.0
 MAX_OUTPUT_BYTES = 64 * 1024
 DEFAULT_IMAGE = "python:3.11-slim"
 _DOCKER_PROBE_TIMEOUT = 15.0
@@ -39,12 +43,34 @@ class CommandPolicy:
     allowed: list[str] = field(default_factory=list)
     blocked: list[str] = field(default_factory=list)
 
-    def refusal(self, command: str) -> str | None:
-        stripped = command.strip()
-        if self.allowed and not any(re.match(p, stripped) for p in self.allowed):
-            return f"command refused: it matches none of command_line_allowed_commands ({', '.join(self.allowed)})"
-        blocked = next((p for p in self.blocked if re.match(p, stripped)), None)
-        return f"command refused: it matches command_line_blocked_commands pattern {blocked!r}" if blocked else None
+    def refusal(self, line: str) -> str | None:
+        """Why ``line`` may not run, or None. Nothing is parsed when neither list is set."""
+        if not (self.allowed or self.blocked):
+            return None
+        stripped = line.strip()
+        try:
+            found = commands(stripped)
+        except UnreadableCommand as exc:
+            return f"command refused: {exc}, so command_line_allowed_commands/blocked_commands cannot check it"
+        dynamic = next((c for c in found if c.dynamic), None)
+        if dynamic is not None:
+            return (f"command refused: the program {dynamic.words[0]!r} is only known when the line runs, so "
+                    "command_line_allowed_commands/blocked_commands cannot check it; name the program directly")
+        for pattern in self.blocked:
+            hit = next((c for c in found if _matches([pattern], c)), None)
+            if hit is not None or re.match(pattern, stripped):
+                what = f"{hit.words[0]!r} " if hit is not None else ""
+                return f"command refused: {what}matches command_line_blocked_commands pattern {pattern!r}"
+        if self.allowed:
+            denied = next((c for c in found if not _matches(self.allowed, c)), None)
+            if denied is not None:
+                return (f"command refused: {' '.join(denied.words)!r} matches none of command_line_allowed_commands "
+                        f"({', '.join(self.allowed)})")
+        return None
+
+
+def _matches(patterns: list[str], command: Command) -> bool:
+    return any(re.match(pattern, form) for pattern in patterns for form in command.forms())
 
 
 @dataclass(slots=True)
@@ -95,7 +121,7 @@ async def check_docker() -> None:
 class CommandLine:
     guard: PathGuard
     policy: CommandPolicy
-    timeout: float = DEFAULT_TIMEOUT
+    timeout: float  # seconds; command_line_timeout (its default: capabilities/parameters.yaml)
     max_output: int = MAX_OUTPUT_BYTES
     docker: DockerSandbox | None = None  # None: local mode
 

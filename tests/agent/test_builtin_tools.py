@@ -18,6 +18,7 @@ from massgen.tools import (
     builtin_tools,
     check_docker,
 )
+from tests.agent.plans import tools_plan
 
 pytestmark = pytest.mark.anyio
 
@@ -116,7 +117,8 @@ async def test_the_orchestrator_s_context_paths_are_read_only_for_every_agent(wo
 
 
 async def toolset_for(backend: dict, cwd: Path | None, tool_filter: ToolFilter | None = None) -> Toolset:
-    return await builtin_tools(backend, str(cwd) if cwd else None, tool_filter or ToolFilter(), skip_servers=set())
+    backend = {k: v for k, v in backend.items() if k not in ("type", "model", "base_url", "api_key", "cwd")}
+    return await builtin_tools(tools_plan(cwd, **backend), tool_filter or ToolFilter(), skip_servers=set())
 
 
 async def test_file_tools_work_inside_and_refuse_outside(workspace: Path) -> None:
@@ -158,7 +160,7 @@ async def test_command_line_runs_in_the_cwd(workspace: Path) -> None:
 async def test_command_patterns_timeout_and_output_limit(workspace: Path) -> None:
     backend = {
         "enable_mcp_command_line": True,
-        "command_line_allowed_commands": [r"echo\b", r"sleep\b", r"yes\b"],
+        "command_line_allowed_commands": [r"echo\b", r"sleep\b", r"yes\b", r"head\b"],  # every command of a line
         "command_line_blocked_commands": [r"echo\s+forbidden"],
         "command_line_timeout": 1,
     }

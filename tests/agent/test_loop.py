@@ -1,5 +1,7 @@
 """The agent loop on a real backend (the engine against the loopback protocol server): tool results go
-back, several calls of one turn run concurrently, rounds are bounded, failures become error events."""
+back, several calls of one turn run one after the other or (concurrent_tool_execution) concurrently,
+bounded by max_concurrent_tools and max_tool_calls_per_turn; rounds are bounded, failures become error
+events."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from massgen.config.plan import RunPlan
 from massgen.conversation import Message, ToolSpec
 from massgen.errors import MassGenError
 from massgen.session import run_session
+from massgen.toolset import ToolLimits
 from tests.agent.recording import RecordingSink
 from tests.protocol_server import Call, Fault, ProtocolServer, Reply, Turn
 
@@ -44,10 +47,11 @@ def rendezvous_tools() -> Toolset:
 
         return Tool(ToolSpec(me, f"the {me} tool", NO_ARGS), handler)
 
-    return Toolset().add(tool("left", "right"), tool("right", "left"))
+    return Toolset(limits=ToolLimits(concurrency=10)).add(
+        tool("left", "right"), tool("right", "left"))
 
 
-async def test_calls_of_one_turn_run_concurrently_and_results_go_back_in_order(protocol_server: ProtocolServer) -> None:
+async def test_with_concurrent_tool_execution_calls_of_one_turn_run_concurrently_and_results_go_back_in_order(protocol_server: ProtocolServer) -> None:
     protocol_server.script(
         Turn(tool_calls=[Call("left", id="c1"), Call("right", id="c2")]),
         Turn(text="Both met."),
@@ -181,3 +185,60 @@ async def test_a_server_that_cannot_start_is_a_notice_and_a_tool_error(protocol_
     dead, alive = sink.of("tool_result")
     assert dead["is_error"] and "cannot open the database" in dead["content"]
     assert (alive["content"], alive["is_error"]) == ("2", False)
+
+
+def counting_tools(limits: ToolLimits) -> tuple[Toolset, dict[str, int]]:
+    """A ``work`` tool that records how many of its calls ran and the most that ran at the same time."""
+    seen = {"running": 0, "peak": 0, "ran": 0}
+
+    async def work(arguments: dict[str, Any]) -> ToolOutcome:
+        seen["running"] += 1
+        seen["peak"] = max(seen["peak"], seen["running"])
+        await asyncio.sleep(0.01)
+        seen["running"] -= 1
+        seen["ran"] += 1
+        return ToolOutcome(f"done {arguments.get('n')}")
+
+    return Toolset(limits=limits).add(Tool(ToolSpec("work", "Work.", NO_ARGS), work)), seen
+
+
+@pytest.mark.parametrize(("backend", "peak"), [
+    ({}, 1),  # MassGen's default: concurrent_tool_execution false, one call after the other
+    ({"concurrent_tool_execution": True}, 10),  # MassGen's default max_concurrent_tools
+    ({"concurrent_tool_execution": True, "max_concurrent_tools": 3}, 3),
+])
+async def test_calls_of_one_turn_run_with_bounded_concurrency(
+    protocol_server: ProtocolServer, backend: dict[str, Any], peak: int
+) -> None:
+    spec = spec_for(protocol_server, **backend).agents[0]
+    protocol_server.script(Turn(tool_calls=[Call("work", {"n": n}) for n in range(40)]), Turn(text="Done."))
+    tools, seen = counting_tools(ToolLimits.for_plan(spec))
+    backend_ = create_backend(spec)
+    try:
+        result = await run_agent(backend_, [Message("user", "go")], tools, RecordingSink(), agent="solo")
+    finally:
+        await backend_.aclose()
+    assert result.answer == "Done." and seen["ran"] == 40 and seen["peak"] == peak
+    assert protocol_server.requests[1].tool_results() == [f"done {n}" for n in range(40)]
+
+
+async def test_a_turn_asking_for_thousands_of_calls_runs_the_first_ones_and_refuses_the_rest(
+    protocol_server: ProtocolServer, tmp_path: Any
+) -> None:
+    """3,000 shell commands in one turn, through the config and the real command-line tool: the first
+    max_tool_calls_per_turn run (10 at a time), each of the others answers with a tool error saying why."""
+    protocol_server.script(
+        Turn(tool_calls=[Call("mcp__command_line__execute_command", {"command": f"echo {n}"}) for n in range(3000)]),
+        Turn(text="Enough."),
+    )
+    spec = spec_for(protocol_server, enable_mcp_command_line=True, cwd=str(tmp_path), concurrent_tool_execution=True,
+                    max_tool_calls_per_turn=40)
+    sink = RecordingSink()
+    assert await run_session(spec, "go", sink) == "Enough."
+    results = sink.of("tool_result")
+    assert len(results) == 3000
+    assert [r["content"].split("stdout:\n")[-1].strip() for r in results[:40]] == [str(n) for n in range(40)]
+    assert not any(r["is_error"] for r in results[:40])
+    refused = results[40:]
+    assert all(r["is_error"] and "at most 40 run per turn (max_tool_calls_per_turn)" in r["content"] for r in refused)
+    assert len(protocol_server.requests[1].tool_results()) == 3000  # every call is answered

@@ -82,10 +82,11 @@ def test_non_http_backends_show_their_options_and_no_request(tmp_path: Path) -> 
 def test_secrets_in_mcp_entries_and_urls_are_masked(tmp_path: Path) -> None:
     config = tmp_path / "c.yaml"
     config.write_text(json.dumps({"agent": {"id": "a", "backend": {
-        "type": "chatcompletion", "model": "m", "base_url": "https://gw.example/v1?token=url-token-secret-77",
+        "type": "chatcompletion", "model": "m", "base_url": "https://gw.example/v1",
         "api_key": "literal-key-secret-88",
         "mcp_servers": [{"name": "s", "type": "stdio", "command": "srv", "args": ["--api-key", "arg-secret-99"],
-                         "env": {"SERVICE_TOKEN": "env-secret-66"}}]}}}))
+                         "env": {"SERVICE_TOKEN": "env-secret-66"}},
+                        {"name": "remote", "type": "sse", "url": "https://mcp.example/sse?token=url-token-secret-77"}]}}}))
     result = massgen("explain", str(config), "--format", "json", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     for secret in ("url-token-secret-77", "literal-key-secret-88", "arg-secret-99", "env-secret-66"):

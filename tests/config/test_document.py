@@ -32,9 +32,11 @@ def test_not_utf8(tmp_path: Path) -> None:
 
 
 def test_unreadable_path_is_a_diagnostic(tmp_path: Path) -> None:
-    result = compile_file(tmp_path)  # a folder is not a readable file
+    result = compile_file(tmp_path / "missing.yaml")
     assert codes(result) == ["unreadable-file"]
-    assert result.diagnostics[0].file == str(tmp_path)
+    assert result.diagnostics[0].file == str(tmp_path / "missing.yaml")
+    folder = compile_file(tmp_path)  # a folder is not a config file
+    assert codes(folder) == ["not-a-file"] and "a directory" in folder.diagnostics[0].message
 
 
 @pytest.mark.parametrize("text", ["", "   \n", "# only a comment\n"])

@@ -190,3 +190,47 @@ async def test_a_stdio_server_starts_in_its_own_cwd_else_in_the_agent_s(tmp_path
         assert (await toolset.run(call("mcp__placed__cwd"))).content == str(own.resolve())  # relative to where massgen runs
     async with McpManager(parse_servers([demo("plain")])) as manager:  # no agent cwd: where massgen runs
         assert (await manager.toolset().run(call("mcp__plain__cwd"))).content == str(tmp_path.resolve())
+
+
+DOTTED_SERVER = """
+from mcp.server.mcpserver import MCPServer
+server = MCPServer("dotted")
+@server.tool(name="fs.delete")
+def delete(path: str) -> str:
+    return "deleted " + path
+@server.tool(name="fs.stat")
+def stat(path: str) -> str:
+    return "stat " + path
+server.run()
+"""
+
+
+async def test_a_filter_entry_matches_the_name_the_model_is_shown() -> None:
+    """Cleaned names (a dot in a tool's name; a server's name may not have one) and shortened ones are
+    filtered by the name the model sees, when offered and again when called."""
+    long_server = "a_server_whose_name_alone_takes_up_nearly_all_of_the_room_there_is"
+    async with McpManager(parse_servers([demo(long_server)])) as manager:
+        tools = manager.toolset().tools
+        shortened = next(n for n, tool in tools.items() if tool.spec.description.startswith("A tool the tests filter"))
+    assert len(shortened) == 63 and "secret" not in shortened  # shortened beyond recognition
+    servers = parse_servers([
+        demo("my_tools", disallowed_tools=["secret"]),
+        demo(long_server, exclude_tools=[shortened]),
+        python_server("dotted", DOTTED_SERVER, allowed_tools=["mcp__dotted__fs_stat"]),
+    ])
+    async with McpManager(servers, excluded_tools=["mcp__my_tools__fail"]) as manager:
+        toolset = manager.toolset()
+        assert "mcp__my_tools__add" in toolset.tools
+        assert "mcp__my_tools__secret" not in toolset.tools and "mcp__my_tools__fail" not in toolset.tools
+        assert shortened not in toolset.tools
+        assert [n for n in toolset.tools if n.startswith("mcp__dotted__")] == ["mcp__dotted__fs_stat"]
+        for name in ("mcp__my_tools__secret", shortened, "mcp__dotted__fs_delete"):
+            refused = await toolset.run(call(name, path="x"))
+            assert refused.is_error and "filtered out" in refused.content, name
+        assert (await toolset.run(call("mcp__dotted__fs_stat", path="x"))).content == "stat x"
+        # The manager refuses them again at the call, by the same names.
+        for server, tool, args in (("my_tools", "secret", {}), (long_server, "secret", {}),
+                                   ("dotted", "fs.delete", {"path": "x"}), ("my_tools", "fail", {"message": "m"})):
+            direct = await manager.call(server, tool, args)
+            assert direct.is_error and "not allowed" in direct.content, (server, tool)
+            assert "ran" not in direct.content and "deleted" not in direct.content
