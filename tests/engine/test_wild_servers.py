@@ -448,11 +448,11 @@ async def test_an_in_stream_error_reaches_the_run_as_an_error_event_with_retryab
     body = sse(delta({"content": "par"}), {"error": {"message": "Overloaded", "type": "overloaded_error"}}, done=False)
     protocol_server.script(Reply.sse(body))
     spec = agent_spec({"type": "vllm", "model": "m", "base_url": protocol_server.openai_base_url, "max_retries": 0})
-    from massgen.config.spec import RunSpec
+    from massgen.config.plan import RunPlan
 
     seen: list[dict[str, Any]] = []
     with pytest.raises(ProviderError):
-        await run_session(RunSpec(agents=[spec]), "hi", lambda e: seen.append(e.to_json()))
+        await run_session(RunPlan(agents=[spec]), "hi", lambda e: seen.append(e.to_json()))
     [error] = [e for e in seen if e["type"] == "error"]
     assert error["retryable"] is True and "Overloaded" in error["message"]
 
