@@ -10,7 +10,9 @@
         ├── RateLimitError           429 (retried)
         ├── ProviderError            5xx, 408, 409, an ``error`` event inside a stream
         ├── TimeoutError_            connect / read / total timeout
-        └── StreamError              a stream that broke, ended early or carried malformed events
+        ├── StreamError              a stream that broke, ended early or carried malformed events
+        └── NoAnswerError            a stream that finished without a usable answer (a refusal, or a finish
+                                     reason such as Gemini's MALFORMED_FUNCTION_CALL)
 
 Messages never contain API keys: ``redact`` is applied to anything that came from a request.
 """
@@ -102,7 +104,12 @@ class TimeoutError_(BackendError):
 
 
 class StreamError(BackendError):
-    pass
+    """``retryable`` is set on the instances worth sending again: a stream cut off before its end marker."""
+
+
+class NoAnswerError(BackendError):
+    """The provider ended the answer without one the user can use; ``retryable`` when sending the request
+    again may well succeed (a malformed function call), not when it was refused."""
 
 
 def status_error(message: str, status: int | None, *, provider: str | None = None,

@@ -144,6 +144,21 @@ class Notice(Event):
 
 
 @dataclass(slots=True)
+class Retry(Event):
+    """The agent's answer broke off after some of it was handed on (the connection dropped, the stream ended
+    before its protocol's end marker, or the provider finished without a usable answer) and the same request
+    is being sent again: discard what this agent produced since its current model turn began. ``attempt``
+    is the number of the attempt now starting (2 for the first retry); ``reason`` says what went wrong."""
+
+    attempt: int
+    reason: str
+    type = "retry"
+
+    def payload(self) -> dict[str, Any]:
+        return {"attempt": self.attempt, "reason": self.reason}
+
+
+@dataclass(slots=True)
 class Error(Event):
     message: str
     retryable: bool = False

@@ -5,7 +5,9 @@ event any agent produced (the ``--output jsonl`` form), each with ``t``, seconds
 text and reasoning deltas of one agent that arrive together (one network read) are one line, their texts
 joined, so a long answer is a few hundred lines rather than one per token; and a last
 ``session_end`` line with the last final answer and who gave it, the duration and each agent's token
-usage. Every line goes through ``redact`` with the run's own API keys, so a key that leaks into a
+usage. A ``retry`` line (a stream that broke mid-way and was sent again) marks the agent's lines before it in
+that model turn as the attempt that broke; the lines after it are the attempt that finished, which is what the
+rest of the run and ``session_end`` use. Every line goes through ``redact`` with the run's own API keys, so a key that leaks into a
 provider's error text never reaches the file. Where the folder cannot be written, the run goes on without a
 transcript, after a warning on stderr.
 """

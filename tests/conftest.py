@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
+# the shared folder sits beside the checkout (/work/main) or beside the worktrees' folder (/work/wt/<name>)
+SHARED = next((p for p in (REPO.parent / "shared", REPO.parent.parent / "shared") if p.is_dir()), REPO.parent / "shared")
 RECORDED = SHARED / "fixtures" / "recorded"
 
 

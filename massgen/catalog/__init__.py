@@ -13,6 +13,7 @@ from .model import (
     BackendDef,
     Catalog,
     ProviderDef,
+    first_model_rule,
 )
 
 __all__ = [
@@ -30,5 +31,6 @@ __all__ = [
     "CatalogError",
     "ProviderDef",
     "catalog_dirs",
+    "first_model_rule",
     "load_catalog",
 ]

@@ -186,3 +186,11 @@ class Catalog:
         for preset in self.providers.values():
             names.extend([preset.name, *preset.aliases])
         return names
+
+
+def first_model_rule(rules: list[dict[str, Any]] | None, model: str) -> dict[str, Any]:
+    """The first rule whose ``match`` (a regex) finds the lower-cased model name, ``{}`` when none does
+    (request facts such as ``builtin_with_functions``; the engine and the linter read them alike)."""
+    import re
+
+    return next((rule for rule in rules or [] if re.search(rule["match"], model.lower())), {})

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from ..catalog import TOOL_FLAGS, BackendDef, Catalog, ProviderDef
+from ..catalog import TOOL_FLAGS, BackendDef, Catalog, ProviderDef, first_model_rule
 from ..catalog.model import merge_facts
 from ..diagnostics import Fix, Severity
 from .checker import Issue, Path
@@ -138,6 +138,23 @@ def tool_flag_rule(ctx: BackendContext) -> Iterator[Issue]:
         else:
             yield Issue(path, "unsupported-capability", f"`{ctx.name}` does not support `{flag}`",
                         hint=hint, at_key=True, fixes=remove)
+
+
+def builtin_with_functions_rule(ctx: BackendContext) -> Iterator[Issue]:
+    """A built-in tool the model cannot use beside function tools (request facts' ``builtin_with_functions``)."""
+    model = ctx.backend.get("model")
+    request = merge_facts(ctx.definition.request, ctx.preset.request) if ctx.preset else ctx.definition.request
+    rule = first_model_rule(request.get("builtin_with_functions"), model) if isinstance(model, str) else {}
+    if rule.get("combine") is not False:
+        return
+    for flag in request.get("builtin_tools") or {}:
+        if ctx.backend.get(flag) is True:
+            yield Issue((*ctx.path, flag), "builtin-tool-alone",
+                        f"`{model}` cannot use `{flag}` together with function tools: whenever this agent is "
+                        "offered function tools (new_answer and vote in every multi-agent run, MCP servers, file "
+                        "tools) the built-in tool is left out of that request",
+                        hint=rule.get("hint") or "use a model that combines them, or an MCP server for this tool",
+                        severity=INFO, at_key=True)
 
 
 def mcp_support_rule(ctx: BackendContext) -> Iterator[Issue]:
@@ -309,7 +326,7 @@ def api_key_rule(ctx: BackendContext) -> Iterator[Issue]:
 
 
 BACKEND_RULES: tuple[Callable[[BackendContext], Iterator[Issue]], ...] = (
-    tool_flag_rule, mcp_support_rule, base_url_rule, model_rule, required_parameter_rule, request_path_rule,
-    model_retirement_rule, execution_mode_rule, mcp_server_rule, tool_filter_rule, env_reference_rule,
-    literal_api_key_rule, api_key_rule,
+    tool_flag_rule, builtin_with_functions_rule, mcp_support_rule, base_url_rule, model_rule, required_parameter_rule,
+    request_path_rule, model_retirement_rule, execution_mode_rule, mcp_server_rule, tool_filter_rule,
+    env_reference_rule, literal_api_key_rule, api_key_rule,
 )

@@ -7,6 +7,7 @@ make every difference.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from functools import partial
 
 from ..config.plan import AgentPlan
 from ..conversation import Message, ToolSpec
@@ -26,7 +27,7 @@ class HTTPBackend:
         self.spec = spec
         self.profile = profile
         self.policy = Policy.from_params({**spec.params, **spec.backend})  # timeout/max_retries are core keys
-        self._decoder = DECODERS[profile.protocol]
+        self._decoder = partial(DECODERS[profile.protocol], profile.facts)  # finish_reasons are request facts
         self._label = f"{spec.id} ({spec.provider or spec.backend_type})"
 
     def build_request(self, messages: list[Message], tools: list[ToolSpec]) -> HTTPRequest:

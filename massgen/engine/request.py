@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..catalog.model import merge_facts
+from ..catalog.model import first_model_rule, merge_facts
 from ..config.plan import AgentPlan
 from ..conversation import Message, ToolSpec
 from ..errors import ConfigError
@@ -30,11 +30,19 @@ class HTTPRequest:
 def build_request(profile: Profile, spec: AgentPlan, messages: list[Message], tools: list[ToolSpec]) -> HTTPRequest:
     facts = profile.facts
     model = spec.model or ""
-    context = CODECS[profile.protocol].render(messages, fit_tools(tools, facts, f"agent {spec.id!r}"))
+    context = CODECS[profile.protocol].render(messages, fit_tools(tools, facts, f"agent {spec.id!r}"), facts)
     settings = {**spec.parameter_defaults, **spec.settings_env, **spec.params}
     params, header_values = _params(profile, spec, model)
     context.update(model=model, base_url=profile.base_url, params=params, settings=settings, omit=OMIT)
     builtin_tools, builtin_headers, builtin_body = _builtin_tools(profile, spec, context)
+    # built-in tools beside function tools: ``builtin_with_functions`` says, per model, whether both may go
+    # ({combine: false} leaves the built-in ones out) and what the request must add for it ({body})
+    if builtin_tools and context["tools"]:
+        combination = first_model_rule(facts.get("builtin_with_functions"), model)
+        if combination.get("combine") is False:
+            builtin_tools, builtin_headers, builtin_body = [], [], {}
+        else:
+            builtin_body = merge_facts(builtin_body, combination.get("body") or {})
     context["tools"] = context["tools"] + builtin_tools
 
     form = _url_form(facts.get("urls") or [], profile.base_url)

@@ -1,9 +1,17 @@
-"""HTTP for every protocol: one pooled ``httpx.AsyncClient`` per event loop, timeouts, bounded retries.
+"""HTTP for every protocol: pooled ``httpx.AsyncClient``s per event loop, timeouts, bounded retries.
 
-A request is retried (exponential backoff with jitter, honouring ``retry-after-ms`` / ``Retry-After``) on the
-statuses ``http.yaml`` lists and on connection failures, and only before the stream has handed on its
-first event: a retry after that would repeat output the user has already seen. One answer is bounded by
-``max_response`` (decoded bytes and text characters), and bodies are decompressed in bounded pieces.
+A request is retried (exponential backoff with jitter, honouring ``retry-after-ms`` / ``Retry-After``), up to
+``max_retries`` times and within the total timeout, on the statuses ``http.yaml`` lists, on connection
+failures and timeouts, and when a stream breaks mid-way: the connection drops, the stream ends before its
+protocol's end marker, or it finishes without a usable answer that is worth asking for again (a retryable
+``StreamError`` / ``NoAnswerError``). When such a failure comes after events were handed on, a ``Retry`` event
+goes out first, telling every consumer to discard that agent's partial output.
+
+Streams share one event loop: each hands control back after its first event, after every event while another
+stream of the loop still waits for its first, and after every ``FAIR_SLICE`` seconds of decoding, so one long
+burst cannot hold up the first event of the others.
+One answer is bounded by ``max_response`` (decoded bytes and text characters), and bodies are decompressed in
+bounded pieces.
 """
 
 from __future__ import annotations
@@ -12,39 +20,71 @@ import asyncio
 import email.utils
 import json
 import random
+import ssl
 import time
 import weakref
 import zlib
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import httpx
 
-from ..errors import BackendError, ProviderError, StreamError, TimeoutError_, redact, status_error
-from ..events import Event, ReasoningDelta, TextDelta
+from ..errors import BackendError, NoAnswerError, ProviderError, StreamError, TimeoutError_, redact, status_error
+from ..events import Event, ReasoningDelta, Retry, TextDelta
 from ..resources import http_facts
 from .body import ACCEPT_ENCODING, UnsupportedEncoding, pieces
 from .request import HTTPRequest
 from .sse import SSEParser
 
-_CLIENTS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = weakref.WeakKeyDictionary()
 
+class _Loop:
+    """This event loop's HTTP clients and its streams still waiting for their first event.
 
-def shared_client() -> httpx.AsyncClient:
-    loop = asyncio.get_running_loop()
-    client = _CLIENTS.get(loop)
-    if client is None or client.is_closed:
+    Streams are spread over several ``httpx.AsyncClient``s of at most ``pool.streams_per_client`` streams each:
+    httpcore's pool looks at every one of its connections whenever a request starts or ends, so one pool of
+    500 busy connections costs O(500²) checks (a third of the time of 500 concurrent streams, profiled)."""
+
+    def __init__(self) -> None:
+        self.clients: list[httpx.AsyncClient] = []
+        self.streams: dict[httpx.AsyncClient, int] = {}
+        self.waiting = 0  # streams started whose first event has not come yet
+
+    def client(self) -> httpx.AsyncClient:
         pool = http_facts()["pool"]
-        limits = httpx.Limits(max_connections=pool["max_connections"], max_keepalive_connections=pool["max_keepalive_connections"])
-        client = _CLIENTS[loop] = httpx.AsyncClient(limits=limits, follow_redirects=False,
-                                                    headers={"accept-encoding": ACCEPT_ENCODING})
-    return client
+        self.clients = [c for c in self.clients if not c.is_closed]
+        client = min(self.clients, key=lambda c: self.streams.get(c, 0), default=None)
+        if client is None or self.streams.get(client, 0) >= pool["streams_per_client"]:
+            limits = httpx.Limits(max_connections=pool["max_connections"],
+                                  max_keepalive_connections=pool["max_keepalive_connections"])
+            client = httpx.AsyncClient(limits=limits, follow_redirects=False, verify=_tls_context(),
+                                       headers={"accept-encoding": ACCEPT_ENCODING})
+            self.clients.append(client)
+        return client
+
+
+@cache
+def _tls_context() -> ssl.SSLContext:
+    """One TLS context for every client: building one loads the CA bundle (about 20 ms)."""
+    return httpx.create_ssl_context()
+
+
+_LOOPS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Loop] = weakref.WeakKeyDictionary()
+
+
+def _this_loop() -> _Loop:
+    loop = asyncio.get_running_loop()
+    state = _LOOPS.get(loop)
+    if state is None:
+        state = _LOOPS[loop] = _Loop()
+    return state
 
 
 async def aclose_shared_client() -> None:
-    client = _CLIENTS.pop(asyncio.get_running_loop(), None)
-    if client is not None:
+    """Close this event loop's HTTP clients (their connections); the next request opens new ones."""
+    state = _LOOPS.pop(asyncio.get_running_loop(), None)
+    for client in state.clients if state is not None else ():
         await client.aclose()
 
 
@@ -67,10 +107,16 @@ class Policy:
                    int(defaults["max_retries"] if retries is None else retries), int(most["bytes"]), int(most["text"]))
 
 
+FAIR_SLICE = 0.0005  # seconds of decoding one stream does before letting the others run
+
+
 class _Retry(Exception):
-    def __init__(self, error: BackendError, delay: float | None = None) -> None:
+    """``error`` is worth sending the request again; ``handed_on``: events of this attempt were already yielded."""
+
+    def __init__(self, error: BackendError, delay: float | None = None, handed_on: bool = False) -> None:
         self.error = error
         self.delay = delay
+        self.handed_on = handed_on
 
 
 async def stream_events(
@@ -81,77 +127,119 @@ async def stream_events(
     secrets: tuple[str, ...],
     agent: str | None = None,
 ) -> AsyncIterator[Event]:
-    """POST ``request`` and yield the decoded events (``agent`` set); raise a ``BackendError`` on failure."""
+    """POST ``request`` and yield the decoded events (``agent`` set), a ``Retry`` before each retry of a stream
+    that broke after handing events on; raise a ``BackendError`` on failure."""
     deadline = time.monotonic() + policy.total
+    state = _this_loop()
+    clock = time.perf_counter
     attempt = 0
     while True:
         try:
-            async for event in _attempt(request, new_decoder(), policy, label, secrets, deadline, agent):
-                yield event
+            give_way = True  # after the first event of the attempt
+            turn_ends = clock() + FAIR_SLICE
+            async for batch in _attempt(state, request, new_decoder(), policy, label, secrets, deadline):
+                for event in batch:
+                    event.agent = agent
+                    yield event
+                    # hand the loop over after the first event, and after every event while another stream
+                    # waits for its first: a long burst must not hold up everyone's first event
+                    if give_way or state.waiting:
+                        give_way = False
+                        await asyncio.sleep(0)
+                        turn_ends = clock() + FAIR_SLICE
+                if clock() > turn_ends:  # and after each slice of decoding
+                    await asyncio.sleep(0)
+                    turn_ends = clock() + FAIR_SLICE
             return
-        except _Retry as retry:  # _attempt retries only what failed before its first event was handed on
+        except _Retry as retry:
             if attempt >= policy.max_retries:
                 raise retry.error from None
             delay = _backoff(attempt, retry.delay)
             if time.monotonic() + delay > deadline:
                 raise retry.error from None
             attempt += 1
+            if retry.handed_on:
+                yield Retry(attempt + 1, str(retry.error), agent=agent)
             await asyncio.sleep(delay)
 
 
 async def _attempt(
-    request: HTTPRequest, decoder: Any, policy: Policy, label: str, secrets: tuple[str, ...], deadline: float,
-    agent: str | None,
-) -> AsyncIterator[Event]:
-    client = shared_client()
+    state: _Loop, request: HTTPRequest, decoder: Any, policy: Policy, label: str, secrets: tuple[str, ...],
+    deadline: float,
+) -> AsyncIterator[list[Event]]:
+    """One request; yields the events of each network read together (one generator step per read, not per
+    event). Raises ``_Retry`` for what is worth sending again, with ``handed_on`` when events went out."""
+    client = state.client()
+    state.streams[client] = state.streams.get(client, 0) + 1
+    state.waiting += 1
+    waiting = True  # for this attempt's first event: the other streams of the loop give way meanwhile
+    handed_on = False
     read = min(policy.read, policy.total)
     timeout = httpx.Timeout(connect=policy.connect, read=read, write=policy.connect, pool=policy.connect)
-    built = client.build_request(request.method, request.url, params=request.query or None, headers=request.headers,
-                                 content=request.content, timeout=timeout)
-    handed_on = False
+    response: httpx.Response | None = None
     try:
-        response = await client.send(built, stream=True)
-    except httpx.TimeoutException as exc:
-        raise _Retry(TimeoutError_(f"{label}: connecting to {request.url} timed out ({type(exc).__name__})")) from None
-    except httpx.TransportError as exc:
-        raise _Retry(ProviderError(redact(f"{label}: cannot reach {request.url}: {exc}", secrets))) from None
-    try:
+        built = client.build_request(request.method, request.url, params=request.query or None,
+                                     headers=request.headers, content=request.content, timeout=timeout)
+        try:
+            response = await client.send(built, stream=True)
+        except httpx.TimeoutException as exc:
+            raise _Retry(TimeoutError_(f"{label}: connecting to {request.url} timed out ({type(exc).__name__})")) from None
+        except httpx.TransportError as exc:
+            raise _Retry(ProviderError(redact(f"{label}: cannot reach {request.url}: {exc}", secrets))) from None
         if response.status_code >= 400:
             raise await _status_error(response, label, secrets)
         if response.headers.get("content-type", "").startswith("application/json"):
             raise await _not_a_stream(response, label, secrets)
         parser = SSEParser()
         size = _Size(policy, label)
-        async for chunk in pieces(response):  # decoded in bounded pieces: a provider may gzip its stream
-            size.add_bytes(len(chunk))
-            for name, data in parser.feed(chunk):
-                for event in decoder.feed(name, data):
-                    size.add_event(event)
+        batch: list[Event] = []
+        try:
+            async for chunk in pieces(response):  # decoded in bounded pieces: a provider may gzip its stream
+                size.add_bytes(len(chunk))
+                for name, data in parser.feed(chunk):
+                    events = decoder.feed(name, data)
+                    size.add_events(events)
+                    batch += events
+                if batch:
+                    if waiting:
+                        waiting = False
+                        state.waiting -= 1
                     handed_on = True
-                    event.agent = agent
-                    yield event
-            if time.monotonic() > deadline:
-                raise TimeoutError_(f"{label}: the answer took longer than the total timeout of {policy.total:g} s")
-        for name, data in parser.close():
-            for event in decoder.feed(name, data):
-                event.agent = agent
-                yield event
-        for event in decoder.finish():
-            event.agent = agent
-            yield event
+                    out, batch = batch, []
+                    yield out
+                if time.monotonic() > deadline:
+                    raise TimeoutError_(f"{label}: the answer took longer than the total timeout of {policy.total:g} s")
+            for name, data in parser.close():
+                batch += decoder.feed(name, data)
+            batch += decoder.finish()
+        except (BackendError, httpx.TransportError):
+            if batch:  # what was decoded before the failure still goes out, before the failure does
+                handed_on = True
+                out, batch = batch, []
+                yield out
+            raise
+        handed_on = True
+        yield batch
     except BackendError as error:  # reported inside the stream: say which request it was
-        error.request_id = error.request_id or _request_id(response.headers)
+        if response is not None:
+            error.request_id = error.request_id or _request_id(response.headers)
+        if error.retryable and isinstance(error, (StreamError, NoAnswerError)):
+            raise _Retry(error, handed_on=handed_on) from None
         raise
     except httpx.TimeoutException:
         error = TimeoutError_(f"{label}: no data from the provider for {read:g} s (read timeout)")
-        raise (error if handed_on else _Retry(error)) from None
+        raise _Retry(error, handed_on=handed_on) from None
     except httpx.TransportError as exc:
         error = StreamError(redact(f"{label}: the connection broke during the answer: {exc or type(exc).__name__}", secrets))
-        raise (error if handed_on else _Retry(error)) from None
+        raise _Retry(error, handed_on=handed_on) from None
     except (UnsupportedEncoding, zlib.error) as exc:
         raise StreamError(f"{label}: the answer could not be decompressed: {exc}") from None
     finally:
-        await response.aclose()
+        state.streams[client] -= 1
+        if waiting:
+            state.waiting -= 1
+        if response is not None:
+            await response.aclose()
 
 
 class _Size:
@@ -166,11 +254,12 @@ class _Size:
         if self.bytes > self.policy.max_bytes:
             self._stop(f"more than {self.policy.max_bytes:,} bytes", "bytes")
 
-    def add_event(self, event: Event) -> None:
-        if isinstance(event, (TextDelta, ReasoningDelta)):
-            self.text += len(event.text)
-            if self.text > self.policy.max_text:
-                self._stop(f"more than {self.policy.max_text:,} characters of text", "text")
+    def add_events(self, events: list[Event]) -> None:
+        for event in events:
+            if isinstance(event, (TextDelta, ReasoningDelta)):
+                self.text += len(event.text)
+        if self.text > self.policy.max_text:
+            self._stop(f"more than {self.policy.max_text:,} characters of text", "text")
 
     def _stop(self, what: str, key: str) -> None:
         raise StreamError(f"{self.label}: the answer was stopped after {what} (max_response.{key}); "

@@ -16,13 +16,14 @@ from ..events import (
     Final,
     Notice,
     ReasoningDelta,
+    Retry,
     TextDelta,
     ToolCall,
     ToolResult,
     Usage,
 )
 from .console import TerminalConsole
-from .summary import UsageTotals, one_line
+from .summary import UsageTotals, one_line, retry_note
 
 _STYLES = {"text": "", "reasoning": "dim italic"}
 
@@ -61,6 +62,9 @@ class RichDisplay:
             self._line(Text(f"notice: {event.message}", style="yellow"))
         elif isinstance(event, Error):
             self._line(Text(f"error: {event.message}", style="bold red"))
+        elif isinstance(event, Retry):  # what is on screen stays there; this line says it no longer counts
+            self._line(Text(f"↻ {retry_note(event)}; the partial answer above is discarded", style="yellow"))
+            self._spin()
         elif isinstance(event, Final):
             self._end_line()
 

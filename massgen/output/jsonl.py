@@ -13,7 +13,7 @@ from .lines import LineWriter, encode
 
 # The event types of the contract; anything else (a turn's ``finish``) stays internal.
 CONTRACT_TYPES = frozenset(
-    {"text", "reasoning", "tool_call", "tool_result", "builtin_tool", "usage", "answer", "vote", "error", "final"}
+    {"text", "reasoning", "tool_call", "tool_result", "builtin_tool", "usage", "answer", "vote", "retry", "error", "final"}
 )
 
 

@@ -13,13 +13,14 @@ which ends the run quietly instead of streaming into a closed pipe.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 from typing import Any, TextIO
 
-# One encoder for every line (json.dumps with options builds one per call); events hold plain JSON data
-# from a provider, which cannot be circular, so the per-call cycle check is skipped.
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str, check_circular=False)
+import msgspec
+
+# One encoder for every line: msgspec's writes compact UTF-8 JSON several times faster than the json module,
+# which matters at one line per streamed delta; anything that is not JSON data is written as its str().
+_ENCODER = msgspec.json.Encoder(enc_hook=str)
 MAX_PENDING = 4096  # a producer that never yields to the loop still gets its lines out in bounded batches
 
 
@@ -29,7 +30,7 @@ class OutputClosed(BrokenPipeError):
 
 
 def encode(record: dict[str, Any]) -> str:
-    return _ENCODER.encode(record)
+    return _ENCODER.encode(record).decode()
 
 
 class LineWriter:

@@ -21,10 +21,10 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from ..events import Answer, Error, Event, Final, Notice, TextDelta, ToolCall, Usage, Vote
+from ..events import Answer, Error, Event, Final, Notice, Retry, TextDelta, ToolCall, Usage, Vote
 from ..orchestrator.state import anonymous_ids
 from .console import TerminalConsole
-from .summary import one_line
+from .summary import one_line, retry_note
 
 _SIDE_BY_SIDE_MAX = 4  # more agents than this are shown as table rows
 _TAIL_CHARS = 400
@@ -113,6 +113,10 @@ class MultiAgentDisplay:
             view.tokens[1] += event.output_tokens
         elif isinstance(event, Error):
             view.status, view.style, view.note = "error", "red", event.message
+        elif isinstance(event, Retry):  # the partial text is discarded: clear it
+            view.tail, view.note = "", retry_note(event)
+            if event.agent == self.presenter:
+                self.presentation = ""
         elif isinstance(event, Notice):
             self._notice(event, view)
         elif isinstance(event, Final):
@@ -221,6 +225,12 @@ class PlainMultiAgentSink:
             self._note(f"{who}{event.message}")
         elif isinstance(event, Error):
             self._note(f"{who}error: {event.message}")
+        elif isinstance(event, Retry):
+            if event.agent == self._presenter and self._streamed:
+                self._streamed = ""
+                self._note(f"{who}{retry_note(event)}; the partial answer above is discarded")
+            else:
+                self._note(f"{who}{retry_note(event)}")
         elif isinstance(event, Final):
             if not _already_shown(event.content, self._streamed):
                 self._end_line()

@@ -6,8 +6,8 @@ import json
 import sys
 from typing import TextIO
 
-from ..events import Error, Event, Final, Notice, TextDelta, ToolCall, ToolResult, Usage
-from .summary import UsageTotals, one_line
+from ..events import Error, Event, Final, Notice, Retry, TextDelta, ToolCall, ToolResult, Usage
+from .summary import UsageTotals, one_line, retry_note
 
 
 class PlainSink:
@@ -31,6 +31,8 @@ class PlainSink:
             self._note(f"notice: {event.message}")
         elif isinstance(event, Error):
             self._note(f"error: {event.message}")
+        elif isinstance(event, Retry):  # stdout cannot take back what it wrote: say it no longer counts
+            self._note(f"{retry_note(event)}; the partial answer above is discarded")
         elif isinstance(event, Final):
             self._end_line()
 

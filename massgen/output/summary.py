@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..events import Usage
+from ..events import Retry, Usage
 
 PREVIEW_CHARS = 120
 
@@ -30,3 +30,8 @@ class UsageTotals:
 def one_line(text: str, limit: int = PREVIEW_CHARS) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def retry_note(retry: Retry) -> str:
+    """``retrying (attempt 2): <why>``, the why cut to one line."""
+    return f"retrying (attempt {retry.attempt}): {one_line(retry.reason)}"

@@ -26,9 +26,11 @@ def test_claude_web_search_and_code_execution(protocol_server: ProtocolServer) -
 
 
 def test_gemini_google_search_and_code_execution(protocol_server: ProtocolServer) -> None:
-    request = backend_for(protocol_server, "gemini", model="gemini-2.5-flash", enable_web_search=True,
+    # with a function tool beside them: a Gemini 3 model (Gemini 2.x rejects the mix: test_gemini_tool_combination)
+    request = backend_for(protocol_server, "gemini", model="gemini-3-flash-preview", enable_web_search=True,
                           enable_code_execution=True).build_request([], [ADD])
     assert request.body["tools"][1:] == [{"googleSearch": {}}, {"codeExecution": {}}]
+    assert request.body["toolConfig"] == {"includeServerSideToolInvocations": True}
     assert request.body["tools"][0]["functionDeclarations"][0]["name"] == "add"
 
 

@@ -10,6 +10,8 @@ Deliberate differences (asserted below, not skipped):
   JSON); the finish reason ``length`` says why. The SDK keeps the partially parsed input.
 - Groq reports usage only under ``x_groq``: the engine reads it, the SDK reports none.
 - Groq's mid-stream ``event: error`` is an error for both.
+- a refusal with nothing written (Anthropic ``refusal`` and an empty text block) is a ``NoAnswerError`` carrying
+  the provider's explanation, never an empty answer; the SDK hands on the empty message.
 """
 
 from __future__ import annotations
@@ -23,13 +25,14 @@ from hypothesis import strategies as st
 
 from massgen.engine.decoders import DECODERS
 from massgen.engine.sse import iter_events
-from massgen.errors import BackendError
+from massgen.errors import BackendError, NoAnswerError
 from massgen.events import Event, Finish, TextDelta, ToolCall, Usage
 from tests.engine.sdk_reference import Outcome, recorded, sdk_outcome
 from tests.protocol_server import ProtocolServer
 
 CASES = [(protocol, path) for protocol in DECODERS for path in recorded(protocol)]
 SDK_ERRORS = {"groq_midstream_error_event.sse"}
+NO_ANSWER = {"synthetic_refusal_stop_details.sse": "refused due to policy"}
 PARTIAL_TOOL_INPUT = {"tool_use_truncated_max_tokens.sse"}
 X_GROQ_USAGE = {"groq_compound_web_search.sse": (5003, 359)}
 
@@ -69,6 +72,12 @@ def test_recorded_stream_matches_official_sdk(server: ProtocolServer, protocol: 
             decode(protocol, [body])
         return
     expected = sdk_outcome(server, protocol, body)
+    if path.name in NO_ANSWER:
+        assert expected.text == "" and not expected.tool_calls
+        with pytest.raises(NoAnswerError, match=NO_ANSWER[path.name]) as raised:
+            decode(protocol, [body])
+        assert not raised.value.retryable
+        return
     ours = engine_outcome(decode(protocol, [body]))
     assert ours.text == expected.text
     assert ours.usage == (X_GROQ_USAGE[path.name] if path.name in X_GROQ_USAGE else expected.usage)
@@ -85,8 +94,8 @@ def _splits(body: bytes):
     )
 
 
-@pytest.mark.parametrize(("protocol", "path"), [c for c in CASES if c[1].name not in SDK_ERRORS],
-                         ids=[f"{p}/{f.name}" for p, f in CASES if f.name not in SDK_ERRORS])
+@pytest.mark.parametrize(("protocol", "path"), [c for c in CASES if c[1].name not in {*SDK_ERRORS, *NO_ANSWER}],
+                         ids=[f"{p}/{f.name}" for p, f in CASES if f.name not in {*SDK_ERRORS, *NO_ANSWER}])
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_any_network_split_decodes_the_same(protocol: str, path: Path, data) -> None:

@@ -14,7 +14,7 @@ from massgen.errors import (
     StreamError,
     TimeoutError_,
 )
-from massgen.events import Finish, TextDelta
+from massgen.events import Finish, Retry, TextDelta
 from tests.engine.helpers import KEY, backend_for, collect
 from tests.protocol_server import Fault, ProtocolServer, Reply, Turn
 
@@ -76,23 +76,42 @@ async def test_reset_before_first_event_is_retried(protocol_server: ProtocolServ
 
 @pytest.mark.anyio
 @pytest.mark.parametrize("type_", PROTOCOL_TYPES)
-async def test_reset_mid_stream_is_an_error_without_retry(protocol_server: ProtocolServer, type_: str) -> None:
+@pytest.mark.parametrize("fault", ["reset", "truncate"])
+async def test_a_stream_broken_mid_way_is_retried_after_a_retry_event(protocol_server: ProtocolServer, type_: str,
+                                                                      fault: str) -> None:
     # cut after 7 events: past the first text delta in every protocol, before the end in all
-    protocol_server.script(Turn(text="one two three four five six seven eight", fault=Fault("reset", after=7)), Turn(text="dup"))
-    seen = []
-    with pytest.raises(StreamError, match="connection broke"):
-        async for event in backend_for(protocol_server, type_).stream([], []):
-            seen.append(event)
-    assert seen and all(isinstance(e, TextDelta) for e in seen)  # what arrived was handed on once, nothing more
-    assert len(protocol_server.requests) == 1
+    protocol_server.script(Turn(text="one two three four five six seven eight", fault=Fault(fault, after=7)),
+                           Turn(text="second try"))
+    events = await collect(backend_for(protocol_server, type_))
+    [retry] = [e for e in events if isinstance(e, Retry)]
+    before, after = events[:events.index(retry)], events[events.index(retry) + 1:]
+    assert before and all(isinstance(e, TextDelta) for e in before)  # what arrived was handed on once
+    assert "".join(e.text for e in after if isinstance(e, TextDelta)) == "second try"
+    assert after[-1].message.content == "second try"  # the turn is the attempt that finished
+    expected = "connection broke" if fault == "reset" else "ended before"
+    assert retry.to_json() == {"type": "retry", "agent": "agent_a", "attempt": 2, "reason": retry.reason}
+    assert expected in retry.reason and KEY not in retry.reason
+    assert len(protocol_server.requests) == 2 and protocol_server.requests[0].body == protocol_server.requests[1].body
 
 
 @pytest.mark.anyio
 @pytest.mark.parametrize("type_", PROTOCOL_TYPES)
-async def test_stream_without_terminal_event_is_an_error(protocol_server: ProtocolServer, type_: str) -> None:
-    protocol_server.script(Turn(text="one two three four five six", fault=Fault("truncate", after=4)))
-    with pytest.raises(StreamError, match="ended before"):
-        await collect(backend_for(protocol_server, type_))
+async def test_a_stream_that_keeps_breaking_is_an_error_after_max_retries(protocol_server: ProtocolServer,
+                                                                        type_: str) -> None:
+    protocol_server.handler = lambda request: Turn(text="one two three four five six seven eight", fault=Fault("truncate", after=7))
+    seen = []
+    with pytest.raises(StreamError, match="ended before") as raised:
+        async for event in backend_for(protocol_server, type_, max_retries=2).stream([], []):
+            seen.append(event)
+    assert raised.value.retryable and len(protocol_server.requests) == 3
+    assert [e.attempt for e in seen if isinstance(e, Retry)] == [2, 3]
+
+
+@pytest.mark.anyio
+async def test_a_stream_cut_before_any_event_is_retried_without_a_retry_event(protocol_server: ProtocolServer) -> None:
+    protocol_server.script(Turn(text="lost", fault=Fault("truncate", after=0)), Turn(text="ok"))
+    events = await collect(backend_for(protocol_server, "vllm"))
+    assert not [e for e in events if isinstance(e, Retry)] and events[-1].message.content == "ok"
 
 
 @pytest.mark.anyio
@@ -168,10 +187,28 @@ async def test_a_session_closes_the_pooled_client_it_used(protocol_server: Proto
     assert result.spec is not None, result.diagnostics
     loop = asyncio.get_running_loop()
     opened: list[object] = []
-    answer = await run_session(result.spec, "hi", lambda event: opened.append(transport._CLIENTS.get(loop)))
+    answer = await run_session(result.spec, "hi", lambda event: opened.extend(transport._LOOPS[loop].clients))
     assert answer == "pooled"
-    client = next(c for c in opened if c is not None)  # the client that carried the stream ...
-    assert client.is_closed and loop not in transport._CLIENTS  # ... is closed with the session
+    assert opened  # the client that carried the stream ...
+    assert all(c.is_closed for c in opened) and loop not in transport._LOOPS  # ... is closed with the session
+
+
+@pytest.mark.anyio
+async def test_concurrent_streams_are_spread_over_small_clients(protocol_server: ProtocolServer) -> None:
+    import asyncio
+
+    from massgen.engine import transport
+    from massgen.resources import http_facts
+
+    per_client = http_facts()["pool"]["streams_per_client"]
+    count = per_client * 2 + 1
+    protocol_server.handler = lambda request: Turn(text="one two", delay=0.05)
+    backend = backend_for(protocol_server, "vllm")
+    results = await asyncio.gather(*(collect(backend) for _ in range(count)))
+    assert all(events[-1].message.content == "one two" for events in results)
+    state = transport._LOOPS[asyncio.get_running_loop()]
+    assert len(state.clients) == 3 and state.waiting == 0 and not any(state.streams.values())
+    await transport.aclose_shared_client()
 
 
 @pytest.mark.anyio

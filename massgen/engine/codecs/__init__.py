@@ -1,6 +1,6 @@
 """One codec per wire protocol: the neutral conversation and function tools in that protocol's form.
 
-Each ``render(messages, tools)`` returns the template context entries its request template uses
+Each ``render(messages, tools, facts)`` (``facts``: the agent's request facts) returns the template context entries its request template uses
 (``messages``, ``system``, ``contents``, ``input`` ...). Assistant turns carrying ``provider_state`` written
 by the same protocol's decoder are replayed from it, so thinking signatures and reasoning items survive.
 """

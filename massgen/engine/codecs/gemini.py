@@ -8,7 +8,7 @@ from ...conversation import Message, ToolSpec
 from ._turns import split_turns
 
 
-def render(messages: list[Message], tools: list[ToolSpec]) -> dict[str, Any]:
+def render(messages: list[Message], tools: list[ToolSpec], facts: dict[str, Any] | None = None) -> dict[str, Any]:
     system, contents = split_turns(messages, _turn, "parts")
     declarations = [tool(t) for t in tools]
     return {

@@ -11,7 +11,7 @@ from ...conversation import Message, ToolSpec
 _OUTPUT_ONLY = ("status",)
 
 
-def render(messages: list[Message], tools: list[ToolSpec]) -> dict[str, Any]:
+def render(messages: list[Message], tools: list[ToolSpec], facts: dict[str, Any] | None = None) -> dict[str, Any]:
     system = "\n\n".join(m.content for m in messages if m.role == "system")
     items: list[dict[str, Any]] = []
     for message in messages:

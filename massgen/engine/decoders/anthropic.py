@@ -8,17 +8,16 @@ from ...events import BuiltinTool, Event, ReasoningDelta, TextDelta, ToolCall
 from .base import (
     SHAPE_ERRORS,
     ended_early,
-    error_fields,
     final_events,
     load,
     malformed,
     parse_arguments,
+    protocol_facts,
+    settle,
     stream_error,
 )
 
 PROTOCOL = "anthropic_messages"
-FINISH = {"end_turn": "stop", "stop_sequence": "stop", "tool_use": "tool_calls", "max_tokens": "length",
-          "refusal": "refusal", "pause_turn": "other"}
 JSON_INPUT_BLOCKS = ("tool_use", "server_tool_use", "mcp_tool_use")
 
 
@@ -26,7 +25,9 @@ class AnthropicDecoder:
     """Assembles each content block; the finished blocks are the ``provider_state`` replayed next turn
     (thinking blocks with their signatures must go back unchanged)."""
 
-    def __init__(self) -> None:
+    def __init__(self, facts: dict[str, Any] | None = None) -> None:
+        self.outcomes: dict[str, str] = protocol_facts(PROTOCOL, facts)["finish_reasons"]
+        self.stop_details: dict[str, Any] | None = None
         self.blocks: dict[int, dict[str, Any]] = {}
         self.partial_json: dict[int, list[str]] = {}
         self.text: list[str] = []
@@ -52,15 +53,16 @@ class AnthropicDecoder:
                 self.input_tokens = usage.get("input_tokens") or 0
                 self.output_tokens = usage.get("output_tokens") or 0
             elif kind == "message_delta":
-                self.raw_reason = (event.get("delta") or {}).get("stop_reason") or self.raw_reason
+                delta = event.get("delta") or {}
+                self.raw_reason = delta.get("stop_reason") or self.raw_reason
+                self.stop_details = delta.get("stop_details") or self.stop_details
                 usage = event.get("usage") or {}  # cumulative counts; 0 is a real value
                 self.input_tokens = usage["input_tokens"] if usage.get("input_tokens") is not None else self.input_tokens
                 self.output_tokens = usage["output_tokens"] if usage.get("output_tokens") is not None else self.output_tokens
             elif kind == "message_stop":
                 self.stopped = True
             elif kind == "error":
-                error = error_fields(event.get("error") or {})
-                raise stream_error(PROTOCOL, error.get("message", str(event)), None, error.get("type"))
+                raise stream_error(PROTOCOL, event.get("error") or event)
             return []
         except SHAPE_ERRORS as exc:
             raise malformed(PROTOCOL, event.get("type") or name, exc, data) from None
@@ -112,7 +114,9 @@ class AnthropicDecoder:
                 if block.get("type") == "tool_use" and self.raw_reason != "max_tokens":
                     raise ended_early(PROTOCOL, f"the end of tool call {block.get('name')!r}")
             blocks = [self.blocks[i] for i in sorted(self.blocks) if i not in self.partial_json]
-            return final_events((self.input_tokens, self.output_tokens), FINISH.get(self.raw_reason or "", "other"),
+            detail = (self.stop_details or {}).get("explanation")
+            reason = settle(PROTOCOL, self.outcomes, self.raw_reason, any(self.text), self.calls, detail)
+            return final_events((self.input_tokens, self.output_tokens), reason,
                                 self.raw_reason, self.text, self.calls, {"content": blocks})
         except SHAPE_ERRORS as exc:
             raise malformed(PROTOCOL, "message_stop", exc) from None

@@ -11,11 +11,19 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ...conversation import Message
-from ...errors import BackendError, StreamError, status_error
-from ...events import Event, Finish, ToolCall, Usage
+import msgspec
 
-_decode = json.JSONDecoder().decode  # json.loads minus its per-call encoding sniffing: this runs per event
+from ...conversation import Message
+from ...errors import BackendError, NoAnswerError, StreamError, status_error
+from ...events import Event, Finish, ToolCall, Usage
+from ...resources import http_facts
+from ..template import load_template
+
+# msgspec's decoder takes the event's bytes as they are (no str in between) and is several times faster than
+# json.loads: this runs once per event of every stream
+decode_json = msgspec.json.Decoder().decode
+# the finish outcomes a turn may end with normally; ``refusal`` is one when the model wrote something
+NORMAL_OUTCOMES = frozenset({"stop", "tool_calls", "length", "refusal", "other"})
 
 
 # what a decoder's ``feed`` raises when an event has an unexpected shape (see ``malformed``)
@@ -25,8 +33,8 @@ SHAPE_ERRORS = (KeyError, IndexError, TypeError, AttributeError, ValueError)
 def load(data: bytes, protocol: str) -> dict[str, Any]:
     """One event's JSON object; anything else (not JSON, or JSON that is not an object) is a ``StreamError``."""
     try:
-        value = _decode(data.decode("utf-8"))
-    except ValueError:  # UnicodeDecodeError is one too
+        value = decode_json(data)
+    except (msgspec.DecodeError, UnicodeDecodeError):
         raise StreamError(f"{protocol}: malformed event in the stream (not JSON): {_snippet(data)!r}") from None
     if type(value) is dict:
         return value
@@ -50,14 +58,64 @@ def malformed(protocol: str, event: Any, exc: Exception, data: bytes | None = No
     return StreamError(f"{protocol}: malformed event in the stream ({where} of an unexpected shape, {detail}){shown}")
 
 
-def error_fields(error: Any) -> dict[str, Any]:
-    """An in-stream error object as a dict (some servers send a bare string as the error)."""
-    return error if isinstance(error, dict) else {"message": str(error)}
+def protocol_facts(protocol: str, facts: dict[str, Any] | None) -> dict[str, Any]:
+    """The request facts a decoder reads (``finish_reasons``): the agent's, or the protocol template's defaults."""
+    return facts if facts is not None else load_template(protocol)[0]
 
 
-def stream_error(protocol: str, message: str, status: int | None = None, kind: str | None = None) -> BackendError:
-    label = f" ({kind})" if kind else ""
+def status_of(error: dict[str, Any]) -> int | None:
+    """The HTTP status an in-stream error stands for: a number in ``status_code``, ``code`` or ``status``
+    (``429``, ``"429"``), else a name in ``code``, ``status`` or ``type`` that ``http.yaml``'s
+    ``error_statuses`` maps (``overloaded_error`` → 529, ``RESOURCE_EXHAUSTED`` → 429); ``None`` when unknown."""
+    names = http_facts()["error_statuses"]
+    for key in ("status_code", "code", "status", "type"):
+        value = error.get(key)
+        if type(value) is int and 100 <= value <= 599:
+            return value
+        if isinstance(value, str):
+            if value.isdigit() and 100 <= int(value) <= 599:
+                return int(value)
+            if value in names:
+                return names[value]
+    return None
+
+
+def stream_error(protocol: str, error: Any) -> BackendError:
+    """The exception for an error object a server sent inside a 200 stream, in any of the shapes servers use:
+    ``{"message", "type"}`` (Anthropic), ``{"code": 429, "message", "status": "RESOURCE_EXHAUSTED"}`` (Gemini),
+    ``{"code": "server_error", "message"}`` (OpenAI, OpenRouter), ``{"object": "error", "code": 400, ...}``
+    (vLLM), or a bare string. Its class and whether it is retryable come from the one status mapping
+    (``errors.status_error``) applied to the status it stands for."""
+    fields = error if isinstance(error, dict) else {"message": str(error)}
+    status = status_of(fields)
+    names = [v for k in ("code", "type", "status") if isinstance(v := fields.get(k), str) and v and not v.isdigit()]
+    label = f" ({', '.join(dict.fromkeys(names))})" if names else ""
+    message = fields.get("message") or json.dumps(fields, ensure_ascii=False, default=str)[:500]
     return status_error(f"{protocol}: the provider reported an error in the stream{label}: {message}", status)
+
+
+def settle(
+    protocol: str, outcomes: dict[str, str], raw: str | None, has_answer: bool, calls: list[ToolCall],
+    detail: str | None = None,
+) -> str:
+    """The normalised finish reason of a turn, from the protocol's ``finish_reasons`` table (request facts).
+
+    A reason the table maps to ``retry`` or ``error``, or a ``refusal`` with nothing written, is no answer:
+    ``NoAnswerError`` with the provider's words (``detail``: Gemini's ``finishMessage``), ``retryable`` for
+    ``retry``. ``stop`` with tool calls is ``tool_calls``; an unknown reason is ``other``.
+    """
+    outcome = outcomes.get(raw, "other") if raw is not None else "other"
+    if outcome == "stop" and calls:
+        return "tool_calls"
+    if outcome in NORMAL_OUTCOMES and (outcome != "refusal" or has_answer or calls):
+        return outcome
+    words = f"{raw}: {detail}" if detail else raw
+    if outcome == "refusal":
+        error = NoAnswerError(f"{protocol}: the provider withheld the answer ({words})")
+    else:
+        error = NoAnswerError(f"{protocol}: the model gave no usable answer ({words})")
+        error.retryable = outcome == "retry"
+    raise error
 
 
 def parse_arguments(name: str, text: str) -> tuple[dict[str, Any], str | None]:
@@ -93,7 +151,10 @@ def _what_is_wrong(text: Any) -> str:
 
 
 def ended_early(protocol: str, waited_for: str) -> StreamError:
-    return StreamError(f"{protocol}: the stream ended before {waited_for}; the answer is incomplete")
+    """A stream cut before its end marker: retryable, as a connection that broke is (the transport retries it)."""
+    error = StreamError(f"{protocol}: the stream ended before {waited_for}; the answer is incomplete")
+    error.retryable = True
+    return error
 
 
 def final_events(

@@ -9,26 +9,25 @@ from ...events import BuiltinTool, Event, ReasoningDelta, TextDelta, ToolCall
 from .base import (
     SHAPE_ERRORS,
     ended_early,
-    error_fields,
     final_events,
     load,
     malformed,
     parse_arguments,
+    protocol_facts,
+    settle,
     stream_error,
 )
 
 PROTOCOL = "gemini"
-FINISH = {"STOP": "stop", "MAX_TOKENS": "length", "SAFETY": "refusal", "RECITATION": "refusal",
-          "PROHIBITED_CONTENT": "refusal", "BLOCKLIST": "refusal", "SPII": "refusal"}
-HTTP_STATUS = {"INVALID_ARGUMENT": 400, "UNAUTHENTICATED": 401, "PERMISSION_DENIED": 403, "NOT_FOUND": 404,
-               "RESOURCE_EXHAUSTED": 429}
 
 
 class GeminiDecoder:
     """Every chunk is a whole response; the model's parts (with thought signatures) are the
     ``provider_state`` replayed next turn."""
 
-    def __init__(self) -> None:
+    def __init__(self, facts: dict[str, Any] | None = None) -> None:
+        self.outcomes: dict[str, str] = protocol_facts(PROTOCOL, facts)["finish_reasons"]
+        self.finish_message: str | None = None
         self.text: list[str] = []
         self.parts: list[dict[str, Any]] = []
         self.calls: list[ToolCall] = []
@@ -40,9 +39,7 @@ class GeminiDecoder:
         chunk = load(data, PROTOCOL)
         try:
             if "error" in chunk:
-                error = error_fields(chunk["error"])
-                status = HTTP_STATUS.get(error.get("status"), error.get("code"))
-                raise stream_error(PROTOCOL, error.get("message", str(error)), status, error.get("status"))
+                raise stream_error(PROTOCOL, chunk["error"])
             usage = chunk.get("usageMetadata")
             if usage:
                 self.usage = (usage.get("promptTokenCount") or 0, usage.get("candidatesTokenCount") or 0)
@@ -62,6 +59,7 @@ class GeminiDecoder:
                 events.append(BuiltinTool("web_search", {"queries": grounding.get("webSearchQueries", []), "sources": sources}))
             if candidate.get("finishReason"):
                 self.raw_reason = candidate["finishReason"]
+                self.finish_message = candidate.get("finishMessage") or self.finish_message
             return events
         except SHAPE_ERRORS as exc:
             raise malformed(PROTOCOL, name or "chunk", exc, data) from None
@@ -80,6 +78,10 @@ class GeminiDecoder:
         if "executableCode" in part:
             code = part["executableCode"]
             return [BuiltinTool("code_execution", {"language": code.get("language"), "code": code.get("code")})]
+        if "toolCall" in part or "toolResponse" in part:  # a built-in tool run beside function tools (Gemini 3)
+            step = part.get("toolCall") or part["toolResponse"]
+            tool = str(step.get("toolType") or "builtin").lower()
+            return [BuiltinTool(tool, {k: v for k, v in step.items() if k != "toolType"})]
         if "codeExecutionResult" in part:
             result = part["codeExecutionResult"]
             return [BuiltinTool("code_execution", {"outcome": result.get("outcome"), "output": result.get("output")})]
@@ -97,7 +99,7 @@ class GeminiDecoder:
                 raise self._blocked_error(self.blocked)
             raise ended_early(PROTOCOL, "a candidate's finishReason")
         try:
-            reason = "tool_calls" if self.calls and self.raw_reason == "STOP" else FINISH.get(self.raw_reason, "other")
+            reason = settle(PROTOCOL, self.outcomes, self.raw_reason, any(self.text), self.calls, self.finish_message)
             return final_events(self.usage, reason, self.raw_reason, self.text, self.calls, {"parts": self.parts})
         except SHAPE_ERRORS as exc:
             raise malformed(PROTOCOL, "chunk", exc) from None

@@ -10,11 +10,12 @@ from .base import (
     SHAPE_ERRORS,
     arguments_or_none,
     ended_early,
-    error_fields,
     final_events,
     load,
     malformed,
     parse_arguments,
+    protocol_facts,
+    settle,
     stream_error,
 )
 
@@ -39,7 +40,8 @@ class ResponsesDecoder:
     be replayed with the function calls they preceded.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, facts: dict[str, Any] | None = None) -> None:
+        self.outcomes: dict[str, str] = protocol_facts(PROTOCOL, facts)["finish_reasons"]
         self.text: list[str] = []
         self.calls: list[ToolCall] = []
         self.items: list[dict[str, Any]] = []
@@ -66,10 +68,9 @@ class ResponsesDecoder:
             if kind in ("response.completed", "response.incomplete"):
                 return self._complete(event["response"])
             if kind == "response.failed":
-                error = error_fields((event.get("response") or {}).get("error") or {})
-                raise stream_error(PROTOCOL, error.get("message", "response failed"), None, error.get("code"))
+                raise stream_error(PROTOCOL, (event.get("response") or {}).get("error") or "response failed")
             if kind == "error" or name == "error":
-                raise stream_error(PROTOCOL, event.get("message", str(event)), None, event.get("code"))
+                raise stream_error(PROTOCOL, event.get("error") or {k: v for k, v in event.items() if k != "type"})
             return []
         except SHAPE_ERRORS as exc:
             raise malformed(PROTOCOL, event.get("type") or name, exc, data) from None
@@ -108,13 +109,10 @@ class ResponsesDecoder:
                 # the reasoning that led to a dropped call: replayed alone, the API rejects it (a reasoning
                 # item must come with the item that followed it)
                 self.items.pop()
-            reason = "length" if raw == "max_output_tokens" else "refusal" if raw == "content_filter" else "other"
         else:
             broken = self._broken_calls()
             raw = response.get("status")
-            reason = "tool_calls" if self.calls else "stop"
-        if self.refused:
-            reason = "refusal"
+        reason = "refusal" if self.refused else settle(PROTOCOL, self.outcomes, raw, any(self.text), self.calls)
         self.terminal = final_events(counts, reason, raw, self.text, self.calls, {"output": self.items, "id": response.get("id")})
         return [*broken, *self.terminal]
 
