@@ -18,10 +18,18 @@ def backend_excluded(spec: AgentSpec) -> list[str]:
     return [*spec.exclude_tools, *spec.disallowed_tools]
 
 
-async def open_toolset(spec: AgentSpec, stack: AsyncExitStack, sink: EventSink | None = None) -> Toolset:
+def runs_own_servers(backend: object) -> bool:
+    """Whether a backend starts its agent's MCP servers itself (``RUNS_MCP_SERVERS`` on its class)."""
+    return bool(getattr(backend, "RUNS_MCP_SERVERS", False))
+
+
+async def open_toolset(spec: AgentSpec, stack: AsyncExitStack, sink: EventSink | None = None, *,
+                       backend_runs_servers: bool = False) -> Toolset:
     """Start the agent's MCP servers (stopped when ``stack`` closes) and return its filtered tools.
 
     A server that could not start is a ``notice`` to ``sink``; its tools answer the model with the reason.
+    ``backend_runs_servers``: the backend starts the config's MCP servers itself (Claude Code's CLI does),
+    so none is started here; each server runs once.
     """
     from ..tools import builtin_tools
 
@@ -31,7 +39,7 @@ async def open_toolset(spec: AgentSpec, stack: AsyncExitStack, sink: EventSink |
     # and the agent's cwd exists (created there) before a stdio server starts in it.
     builtins = await builtin_tools(spec.backend, spec.cwd, backend_filter, skip_servers={s.name for s in servers})
     toolset = Toolset()
-    if servers:
+    if servers and not backend_runs_servers:
         from ..mcp.manager import McpManager
 
         # A stdio server without a cwd of its own starts in the agent's, as under Claude Code.

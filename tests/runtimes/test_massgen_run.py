@@ -118,3 +118,40 @@ def test_a_config_mistake_is_one_clear_line(tmp_path: Path) -> None:
     assert code != 0
     assert "Traceback" not in stderr + json.dumps(events)
     assert "code executor 'Sandbox' is not supported" in stderr + json.dumps(events)
+
+
+DEMO_SERVER = Path(__file__).resolve().parent.parent / "mcp" / "servers" / "demo_server.py"
+
+
+@pytest.mark.parametrize("agents", [1, 2], ids=["single-agent", "team"])
+def test_a_claude_code_agent_s_stdio_server_starts_once(protocol_server: ProtocolServer, tmp_path: Path, agents: int) -> None:
+    """The CLI starts the agent's MCP servers itself; MassGen must not start a second copy of each."""
+    pytest.importorskip("claude_agent_sdk", reason="claude-agent-sdk is not installed")
+    starts = tmp_path / "starts.log"
+
+    def handle(request: Request) -> Turn | Reply:
+        if request.is_count_tokens:
+            return Reply(body={"input_tokens": 1})
+        if not (request.wants_stream and request.tool_names()):
+            return Turn(text="title")
+        results = request.tool_results()
+        if not results:
+            return Turn(tool_calls=[Call("mcp__demo__add", {"a": 2, "b": 3})])
+        if agents == 1 or "5" not in results[-1]:  # answered, or the orchestrator's reply to new_answer
+            return Turn(text="5")
+        return Turn(tool_calls=[Call("mcp__massgen_tools__new_answer", {"content": "5"})])
+
+    protocol_server.handler = handle
+    server = {"name": "demo", "type": "stdio", "command": "/bin/sh",
+              "args": ["-c", f'echo "$PPID $(cat /proc/$PPID/comm)" >> "{starts}"; exec "$0" "$@"', sys.executable, str(DEMO_SERVER)]}
+    backend = {"type": "claude_code", "model": "claude-sonnet-4-6", "base_url": protocol_server.base_url, "api_key": KEY,
+               "mcp_servers": [server]}
+    config = {"agents": [{"id": f"agent{i + 1}", "backend": {**backend, "cwd": f"ws{i + 1}"}} for i in range(agents)],
+              "orchestrator": {"max_new_answers_per_agent": 1}}
+    code, events, stderr = run_massgen(config, "add 2 and 3", tmp_path)
+    assert code == 0, (stderr, [e for e in events if e["type"] in ("error", "answer", "vote", "final")])
+    assert any(e["type"] == "tool_result" and e["name"] == "mcp__demo__add" and "5" in e["content"] for e in events)
+    # Each start names its parent: only Claude Code CLIs started the server, each CLI session once, MassGen never.
+    parents = [line.split(maxsplit=1) for line in starts.read_text().splitlines()]
+    assert len(parents) >= agents and all("python" not in comm for _, comm in parents), parents
+    assert len({pid for pid, _ in parents}) == len(parents), parents

@@ -26,8 +26,13 @@ FUNCTION_PREFIX = f"mcp__{FUNCTION_SERVER}__"
 # MassGen runs Claude Code unattended: file edits are accepted unless the config says otherwise.
 DEFAULT_PERMISSION_MODE = "acceptEdits"
 
-# What ``enable_web_search: true`` adds to the approved tools when ``allowed_tools`` is not set.
+# What ``enable_web_search: true`` adds to the native tool set when ``allowed_tools`` is not set.
 WEB_TOOLS = ("WebSearch", "WebFetch")
+
+# The CLI's switch between its two to-do tools: with tasks enabled (its default) the model gets TaskCreate,
+# TaskUpdate, ... and TodoWrite is switched off; "false" brings back TodoWrite, one of the native tools the
+# catalog promises (read in the bundled CLI 2.1: TodoWrite's isEnabled() requires CLAUDE_CODE_ENABLE_TASKS=false).
+TODO_TOOL_ENV = {"CLAUDE_CODE_ENABLE_TASKS": "false"}
 
 
 def build_options(spec: AgentSpec, system_messages: list[str]) -> dict[str, Any]:
@@ -76,12 +81,14 @@ def _system_prompt(spec: AgentSpec, settings: Settings, system_messages: list[st
     return preset
 
 
-def _tool_rules(spec: AgentSpec, settings: Settings, servers: list[ServerConfig]) -> tuple[list[str] | None, list[str], list[str]]:
+def _tool_rules(spec: AgentSpec, settings: Settings, servers: list[ServerConfig]) -> tuple[list[str], list[str], list[str]]:
     """(available native tools, auto-approved rules, denied rules) in Claude Code's own syntax.
 
-    ``allowed_tools`` lists what the agent may use: the native tools it names become the whole native
-    tool set, and every entry (``Read``, ``Bash(git*)``, ``mcp__server__tool``) is approved without a
-    prompt. ``disallowed_tools`` falls back to the catalog default (``Bash(rm*)``, ``Bash(sudo*)``, ...).
+    Without ``allowed_tools`` the native tool set is the catalog's ``native_tools`` (plus WebSearch and
+    WebFetch with ``enable_web_search``), all approved; the CLI's other default tools (Agent, Skill, ...)
+    are not offered. ``allowed_tools`` lists what the agent may use: the native tools it names become the
+    whole native tool set, and every entry (``Read``, ``Bash(git*)``, ``mcp__server__tool``) is approved
+    without a prompt. ``disallowed_tools`` falls back to the catalog default (``Bash(rm*)``, ``Bash(sudo*)``, ...).
 
     MCP tools are approved as the HTTP runtime's ``ToolFilter`` admits them: a server's own
     ``allowed_tools`` replaces the backend's for that server; a backend ``allowed_tools`` that names
@@ -106,14 +113,23 @@ def _tool_rules(spec: AgentSpec, settings: Settings, servers: list[ServerConfig]
         elif not named:
             allowed.append(prefix)
         disallowed += [f"{prefix}__{name}" for name in server.excluded_tools]
-    tools = None
     if spec.allowed_tools is not None:
         allowed += backend_rules
         native = [rule.split("(", 1)[0] for rule in backend_rules if not rule.startswith("mcp__")]
-        tools = list(dict.fromkeys(native))
-    elif settings.get("enable_web_search", False):
-        allowed += WEB_TOOLS  # the default tool set has them; approve them so an unattended run can search
-    return tools, list(dict.fromkeys(allowed)), disallowed
+    else:
+        # The catalog's native tools (the page's "always available" list), approved so an unattended run can
+        # use them; disallowed_tools rules (Bash(rm*), a bare Grep) still win, as deny rules do in the CLI.
+        native = [*_native_tools(spec), *(WEB_TOOLS if settings.get("enable_web_search", False) else ())]
+        allowed += native
+    return list(dict.fromkeys(native)), list(dict.fromkeys(allowed)), disallowed
+
+
+def _native_tools(spec: AgentSpec) -> list[str]:
+    """The backend's ``native_tools`` from the catalog (claude_code: Read, Write, Edit, Bash, Grep, Glob, TodoWrite)."""
+    from ...catalog import load_catalog
+
+    backend = (spec.catalog or load_catalog()).backends.get(spec.backend_type)
+    return list(backend.data.get("native_tools") or ()) if backend else []
 
 
 def _context_paths(settings: Settings) -> tuple[list[str], list[str]]:
@@ -148,7 +164,7 @@ def _mcp_server(server: ServerConfig, agent_cwd: str | None) -> dict[str, Any]:
 
 def _environment(spec: AgentSpec) -> dict[str, str]:
     """Variables for the CLI process: the key (else the CLI uses an existing login) and the endpoint."""
-    env: dict[str, str] = {}
+    env: dict[str, str] = dict(TODO_TOOL_ENV)
     key = api_key(spec)
     if key:
         env["ANTHROPIC_API_KEY"] = key
