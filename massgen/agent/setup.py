@@ -18,6 +18,14 @@ def backend_excluded(spec: AgentSpec) -> list[str]:
     return [*spec.exclude_tools, *spec.disallowed_tools]
 
 
+def _without_mcp(spec: AgentSpec) -> bool:
+    """The catalog says the agent's backend takes no MCP-based tools (capability ``mcp: none``, azure_openai)."""
+    from ..catalog import load_catalog
+
+    backend = (spec.catalog or load_catalog()).backends.get(spec.backend_type)
+    return backend is not None and backend.capabilities.get("mcp") == "none"
+
+
 def runs_own_servers(backend: object) -> bool:
     """Whether a backend starts its agent's MCP servers itself (``RUNS_MCP_SERVERS`` on its class)."""
     return bool(getattr(backend, "RUNS_MCP_SERVERS", False))
@@ -33,6 +41,9 @@ async def open_toolset(spec: AgentSpec, stack: AsyncExitStack, sink: EventSink |
     """
     from ..tools import builtin_tools
 
+    if _without_mcp(spec):
+        return Toolset()  # the linter refuses cwd / enable_mcp_command_line / mcp_servers here; a spec built
+        # in code gets no MCP-based tool either, as the support matrix says
     servers = parse_servers(spec.mcp_servers)  # ${VAR} errors surface before anything starts
     backend_filter = ToolFilter.for_server(spec.allowed_tools, backend_excluded(spec))
     # Built-in tools first: docker mode without an engine fails before any server process starts,

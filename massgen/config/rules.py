@@ -133,9 +133,33 @@ def tool_flag_rule(ctx: BackendContext) -> Iterator[Issue]:
 
 
 def mcp_support_rule(ctx: BackendContext) -> Iterator[Issue]:
-    if "mcp_servers" in ctx.backend and ctx.definition.capabilities.get("mcp") == "none":
-        yield Issue((*ctx.path, "mcp_servers"), "mcp-unsupported", f"`{ctx.name}` does not support MCP servers",
-                    hint=ctx.definition.hints.get("mcp_servers"), at_key=True)
+    """Where the backend's mcp capability is none, the settings that would give the agent MCP-based tools
+    (``x-mcp-tools`` in the catalog): one that asks for them (mcp_servers, enable_mcp_command_line) is an error;
+    ``cwd``, which brings MassGen's file tools along, is a warning that the agent gets none (MassGen's own
+    azure configs set it)."""
+    if ctx.definition.capabilities.get("mcp") != "none":
+        return
+    for key, kind in mcp_tool_keys(ctx.backend, ctx.definition):
+        hint = ctx.definition.hints.get(key) or ctx.definition.hints.get("mcp_servers")
+        if kind == "implied":
+            yield Issue((*ctx.path, key), "mcp-unsupported",
+                        f"`{ctx.name}` takes no MCP-based tools: `{key}` gives this agent no file tools",
+                        hint=hint, severity=WARNING, at_key=True)
+        else:
+            what = "MCP servers" if key == "mcp_servers" else f"`{key}` (an MCP-based tool)"
+            yield Issue((*ctx.path, key), "mcp-unsupported", f"`{ctx.name}` does not support {what}",
+                        hint=hint, at_key=True)
+
+
+def mcp_tool_keys(backend: dict[str, Any], definition: BackendDef) -> list[tuple[str, str]]:
+    """(key, ``requested`` | ``implied``) for each key of ``backend`` that is set and would give the agent
+    MCP-based tools (``x-mcp-tools``); ``mcp_servers`` counts where the backend does not declare it (ag2)."""
+    found = []
+    for key, value in backend.items():
+        kind = "requested" if key == "mcp_servers" else definition.parameters.get(key, {}).get("x-mcp-tools")
+        if kind and value not in (None, False, "", [], {}):
+            found.append((key, kind))
+    return found
 
 
 def base_url_rule(ctx: BackendContext) -> Iterator[Issue]:

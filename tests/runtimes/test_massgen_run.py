@@ -155,3 +155,27 @@ def test_a_claude_code_agent_s_stdio_server_starts_once(protocol_server: Protoco
     parents = [line.split(maxsplit=1) for line in starts.read_text().splitlines()]
     assert len(parents) >= agents and all("python" not in comm for _, comm in parents), parents
     assert len({pid for pid, _ in parents}) == len(parents), parents
+
+
+def test_an_azure_agent_with_a_cwd_is_offered_no_mcp_tools(protocol_server: ProtocolServer, tmp_path: Path) -> None:
+    """The matrix marks MCP and file operations unsupported on azure_openai: the run offers no file tools."""
+    protocol_server.script(Turn(text="No tools here."))
+    config = {"agents": [{"id": "azure", "backend": {
+        "type": "azure_openai", "model": "gpt-4o", "base_url": protocol_server.base_url + "/", "api_key": KEY,
+        "cwd": "azure_workspace"}}]}
+    code, events, stderr = run_massgen(config, "hello", tmp_path)
+    assert code == 0, stderr
+    assert "gives this agent no file tools" in stderr  # the linter's warning, printed before the run
+    (request,) = protocol_server.requests
+    assert "/openai/deployments/gpt-4o/chat/completions" in request.path
+    assert request.tool_names() == [] and "tools" not in request.body
+    assert events[-1] == {"type": "final", "agent": "azure", "content": "No tools here."}
+
+
+def test_an_azure_agent_asking_for_the_command_line_does_not_start(protocol_server: ProtocolServer, tmp_path: Path) -> None:
+    config = {"agents": [{"id": "azure", "backend": {
+        "type": "azure_openai", "model": "gpt-4o", "base_url": protocol_server.base_url + "/", "api_key": KEY,
+        "enable_mcp_command_line": True}}]}
+    code, events, stderr = run_massgen(config, "hello", tmp_path)
+    assert code == 1 and "[mcp-unsupported]" in stderr and "enable_mcp_command_line" in stderr
+    assert protocol_server.requests == []  # refused before anything was sent
