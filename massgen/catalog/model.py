@@ -94,7 +94,9 @@ class ProviderDef:
     api_key_env: list[str] = field(default_factory=list)
     aliases: list[str] = field(default_factory=list)
     models: list[str] = field(default_factory=list)
+    model_retirements: dict[str, str] = field(default_factory=dict)  # lower-case model -> YYYY-MM-DD
     tool_flags: dict[str, str] = field(default_factory=dict)
+    tool_sources: dict[str, dict[str, Any]] = field(default_factory=dict)  # flag -> {source, models}
     notes: list[str] = field(default_factory=list)
     request: dict[str, Any] = field(default_factory=dict)
     docs: dict[str, Any] = field(default_factory=dict)

@@ -149,7 +149,7 @@ class _Compiler:
                                    f"cannot tell the backend from the model name `{model}`",
                                    hint="add `type:` (e.g. `type: openai`); `massgen backends` lists them")])
                 return None
-            return BackendContext(path, backend, definition, None)
+            return BackendContext(path, backend, definition, None, tuple(self.catalog.providers.values()))
         if not isinstance(type_name, str):
             self.report([Issue((*path, "type"), "invalid-type", "`type` must be a string")])
             return None
@@ -165,7 +165,7 @@ class _Compiler:
             match = self.catalog.provider_for_url(base_url)
             if match is not None and match.backend == definition.type:
                 preset = match
-        return BackendContext(path, backend, definition, preset)
+        return BackendContext(path, backend, definition, preset, tuple(self.catalog.providers.values()))
 
     def check_keys(self, ctx: BackendContext) -> None:
         parameters = ctx.definition.parameters

@@ -29,10 +29,15 @@ class BackendContext:
     backend: dict[str, Any]
     definition: BackendDef
     preset: ProviderDef | None
+    presets: tuple[ProviderDef, ...] = ()  # the catalog's presets (presets_with picks this backend's)
 
     @property
     def name(self) -> str:
         return self.preset.name if self.preset else self.definition.type
+
+    def presets_with(self, flag: str) -> list[str]:
+        """The presets of this backend that declare ``flag`` supported."""
+        return [p.name for p in self.presets if p.backend == self.definition.type and p.tool_flags.get(flag) == "supported"]
 
     def api_key_env(self) -> list[str]:
         return list(self.preset.api_key_env if self.preset and self.preset.api_key_env
@@ -108,28 +113,45 @@ def voting_sensitivity_rule(data: dict[str, Any]) -> Iterator[Issue]:
 # --- one backend -----------------------------------------------------------------------------------
 
 def tool_flag_rule(ctx: BackendContext) -> Iterator[Issue]:
-    """A built-in tool flag turned on where the backend (or its preset) lacks the capability."""
+    """A built-in tool flag turned on where the backend (or its preset) lacks the capability.
+
+    ``varies`` (chatcompletion) leaves the answer to the provider preset: the run can only request a tool a
+    preset declares (``tool_flags`` plus its ``request.builtin_tools``), so without one the flag is an error,
+    naming the presets that have it. A preset's ``tool_sources`` may limit a tool to the models its provider
+    documents it for."""
     for flag in TOOL_FLAGS:
         if ctx.backend.get(flag) is not True:
             continue  # absent or false: nothing is asked of the backend
         support = ctx.definition.tool_flags.get(flag, "unsupported")
         if ctx.preset and flag in ctx.preset.tool_flags:
             support = ctx.preset.tool_flags[flag]
+        path = (*ctx.path, flag)
         if support == "supported":
+            yield from _tool_model_rule(ctx, flag, path)
             continue
         hint = ctx.definition.hints.get(flag) or f"remove `{flag}`; `massgen backends` shows who supports it"
-        path = (*ctx.path, flag)
         if support == "not_applicable":
             yield Issue(path, "unsupported-capability", f"`{flag}` does not apply to `{ctx.name}`",
                         hint=hint, severity=WARNING, at_key=True)
-        elif support == "varies":
-            yield Issue(path, "unsupported-capability",
-                        f"whether `{flag}` works on `{ctx.name}` depends on the provider behind `base_url`",
-                        hint="check the provider's documentation, or use a preset that supports it",
-                        severity=INFO, at_key=True)
-        else:
-            yield Issue(path, "unsupported-capability", f"`{ctx.name}` does not support `{flag}`",
-                        hint=hint, at_key=True)
+            continue
+        if support == "varies" or ctx.preset:
+            source = (ctx.preset.tool_sources.get(flag) or {}).get("source") if ctx.preset else None
+            having = ", ".join(f"`type: {name}`" for name in ctx.presets_with(flag)) or "none"
+            hint = (f"remove `{flag}`" + (f" (the provider's documentation: {source})" if source else "")
+                    + f"; presets with this built-in tool: {having}")
+        what = ("has no built-in tool for" if ctx.preset or support != "varies"
+                else "(a provider without a preset) has no built-in tool MassGen knows for")
+        yield Issue(path, "unsupported-capability", f"`{ctx.name}` {what} `{flag}`", hint=hint, at_key=True)
+
+
+def _tool_model_rule(ctx: BackendContext, flag: str, path: Path) -> Iterator[Issue]:
+    models = (ctx.preset.tool_sources.get(flag) or {}).get("models") if ctx.preset else None
+    model = ctx.backend.get("model")
+    if models and isinstance(model, str) and model not in models:
+        yield Issue(path, "unsupported-capability",
+                    f"`{ctx.name}` offers `{flag}` only with {', '.join(f'`{m}`' for m in models)}, not `{model}`",
+                    hint=f"use one of those models, or remove `{flag}` "
+                         f"({ctx.preset.tool_sources[flag]['source']})", at_key=True)
 
 
 def mcp_support_rule(ctx: BackendContext) -> Iterator[Issue]:
@@ -191,19 +213,24 @@ def model_rule(ctx: BackendContext) -> Iterator[Issue]:
 
 
 def model_retirement_rule(ctx: BackendContext) -> Iterator[Issue]:
-    """A model the provider has retired (or soon will): the catalog knows the date, the config may not."""
+    """A model the provider has retired (or soon will): the catalog knows the date (the preset's list, then the
+    backend's), the config may not."""
     model = ctx.backend.get("model")
-    retired_on = ctx.definition.model_retirements.get(model.lower()) if isinstance(model, str) else None
+    if not isinstance(model, str):
+        return
+    owner = ctx.preset if ctx.preset and model.lower() in ctx.preset.model_retirements else ctx.definition
+    retired_on = owner.model_retirements.get(model.lower())
     if retired_on is None:
         return
     path = (*ctx.path, "model")
+    source = owner.data.get("model_retirements_source")
+    where = f" (source: {source})" if source else ""
     if retired_on <= date.today().isoformat():
         yield Issue(path, "model-retired", f"`{model}` was retired on {retired_on}: the provider rejects it",
-                    hint="choose a current model (`massgen backends show " + ctx.definition.type + "`)",
-                    severity=WARNING)
+                    hint=f"choose a current model (`massgen backends show {ctx.name}`){where}", severity=WARNING)
     else:
         yield Issue(path, "model-retiring", f"`{model}` will be retired on {retired_on}",
-                    hint="plan a move to a newer model", severity=INFO)
+                    hint=f"plan a move to a newer model{where}", severity=INFO)
 
 
 def execution_mode_rule(ctx: BackendContext) -> Iterator[Issue]:

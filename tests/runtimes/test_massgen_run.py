@@ -179,3 +179,28 @@ def test_an_azure_agent_asking_for_the_command_line_does_not_start(protocol_serv
     code, events, stderr = run_massgen(config, "hello", tmp_path)
     assert code == 1 and "[mcp-unsupported]" in stderr and "enable_mcp_command_line" in stderr
     assert protocol_server.requests == []  # refused before anything was sent
+
+
+def test_groq_s_built_in_tools_are_requested_as_its_preset_declares(protocol_server: ProtocolServer, tmp_path: Path) -> None:
+    """Groq's gpt-oss models take browser_search and code_interpreter as tools of their own type (capabilities/
+    providers/groq.yaml); the run sends them beside nothing else and streams the answer."""
+    protocol_server.script(Turn(text="Searched and computed."))
+    config = {"agents": [{"id": "groq", "backend": {
+        "type": "groq", "model": "openai/gpt-oss-120b", "base_url": protocol_server.openai_base_url, "api_key": KEY,
+        "enable_web_search": True, "enable_code_interpreter": True}}]}
+    code, events, stderr = run_massgen(config, "What happened today? Compute 2**10.", tmp_path)
+    assert code == 0, stderr
+    (request,) = protocol_server.requests
+    assert request.body["tools"] == [{"type": "browser_search"}, {"type": "code_interpreter"}]
+    assert request.headers["authorization"] == f"Bearer {KEY}"
+    assert events[-1] == {"type": "final", "agent": "groq", "content": "Searched and computed."}
+
+
+def test_a_preset_without_the_built_in_tool_stops_in_the_linter(protocol_server: ProtocolServer, tmp_path: Path) -> None:
+    config = {"agents": [{"id": "fast", "backend": {
+        "type": "cerebras", "model": "gpt-oss-120b", "base_url": protocol_server.openai_base_url, "api_key": KEY,
+        "enable_web_search": True}}]}
+    code, _, stderr = run_massgen(config, "hello", tmp_path)
+    assert code == 1 and "`cerebras` has no built-in tool for `enable_web_search`" in stderr
+    assert "`type: groq`" in stderr  # the hint names the presets that have it
+    assert protocol_server.requests == []
