@@ -21,14 +21,14 @@ TOOL_FLAGS = ("enable_web_search", "enable_code_execution", "enable_code_interpr
 # interpret parameter schemas with its own small checker instead of importing jsonschema. ``$ref`` only
 # points to ``#/definitions/<name>`` of the parameters file; ``format`` only takes PARAMETER_FORMATS.
 # x- annotations: x-docs-type / x-docs-example (documentation tables), x-runtime: ignored (accepted
-# but not acted on: reported as info), x-secret: true (never echoed), x-mcp-tools: requested | implied
+# but not acted on: reported as info, with x-ignored-because saying why), x-secret: true (never echoed), x-mcp-tools: requested | implied
 # (set, the key gives the agent MCP-based tools; where the backend's mcp capability is none, a requested one
 # is an error and an implied one, cwd's file tools, a warning that none are offered).
 PARAMETER_KEYWORDS = frozenset({
     "type", "enum", "const", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minLength",
     "pattern", "format", "properties", "additionalProperties", "required", "items", "oneOf", "anyOf",
     "$ref", "default", "description", "x-docs-type", "x-docs-example", "x-runtime", "x-secret",
-    "x-mcp-tools",
+    "x-mcp-tools", "x-ignored-because",
 })
 PARAMETER_FORMATS = ("uri",)
 DEFINITION_REF_PREFIX = "#/definitions/"

@@ -117,7 +117,8 @@ def _plain(text: str) -> str:
 def _description(schema: dict[str, Any]) -> str:
     text = _plain(" ".join(str(schema.get("description", "")).split()))
     if schema.get("x-runtime") == "ignored":
-        text = f"[accepted, not acted on yet] {text}"
+        why = schema.get("x-ignored-because")
+        text = f"[accepted, not acted on yet{': ' + why if why else ''}] {text}"
     return text
 
 

@@ -31,3 +31,33 @@ def test_a_supported_flag_is_one_the_runtime_can_request(preset) -> None:
 def test_retirement_dates_name_their_source(owner) -> None:
     if owner.model_retirements:
         assert str(owner.data.get("model_retirements_source", "")).startswith("https://")
+
+
+def _ignored(schema, path):
+    if isinstance(schema, dict):
+        if schema.get("x-runtime") == "ignored":
+            yield path, schema
+        for key, value in schema.items():
+            yield from _ignored(value, f"{path}/{key}")
+    elif isinstance(schema, list):
+        for index, value in enumerate(schema):
+            yield from _ignored(value, f"{path}[{index}]")
+
+
+def test_every_ignored_key_says_why() -> None:
+    found = [(f"{b.type}{p}", s) for b in CATALOG.backends.values() for p, s in _ignored(b.parameters, "")]
+    found += [(f"definitions{p}", s) for p, s in _ignored(CATALOG.definitions, "")]
+    assert len(found) > 20
+    assert [p for p, s in found if len(s.get("x-ignored-because", "")) < 20] == []
+
+
+def test_a_key_marked_ignored_without_a_reason_is_refused(tmp_path) -> None:
+    from massgen.catalog import CatalogError
+
+    (tmp_path / "mine.yaml").write_text(
+        "type: mine\ntitle: Mine\nprotocol: openai_chat\nbase_url: https://example.com/v1\n"
+        "capabilities: {web_search: none, code_execution: none, file_ops: none, mcp: none}\n"
+        "tool_flags: {enable_web_search: unsupported, enable_code_execution: unsupported, enable_code_interpreter: unsupported}\n"
+        "parameter_groups: [core]\nparameters:\n  later: {type: boolean, description: Later., x-runtime: ignored}\n")
+    with pytest.raises(CatalogError, match="x-ignored-because"):
+        load_catalog([tmp_path], use_cache=False)
