@@ -48,7 +48,8 @@ async def open_toolset(spec: AgentSpec, stack: AsyncExitStack, sink: EventSink |
     backend_filter = ToolFilter.for_server(spec.allowed_tools, backend_excluded(spec))
     # Built-in tools first: docker mode without an engine fails before any server process starts,
     # and the agent's cwd exists (created there) before a stdio server starts in it.
-    builtins = await builtin_tools(spec.backend, spec.cwd, backend_filter, skip_servers={s.name for s in servers})
+    builtins = await builtin_tools(spec.backend, spec.cwd, backend_filter, skip_servers={s.name for s in servers},
+                                   stack=stack)
     toolset = Toolset()
     if servers and not backend_runs_servers:
         from ..mcp.manager import McpManager

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
@@ -38,12 +39,14 @@ __all__ = [
 
 
 async def builtin_tools(
-    backend: dict[str, Any], cwd: str | None, tool_filter: ToolFilter, *, skip_servers: set[str]
+    backend: dict[str, Any], cwd: str | None, tool_filter: ToolFilter, *, skip_servers: set[str],
+    stack: AsyncExitStack | None = None,
 ) -> Toolset:
     """The built-in tools a backend mapping asks for, filtered like MCP tools of their server names.
 
     File tools come with a ``cwd`` (MassGen's workspace); the command line with
     ``enable_mcp_command_line``. A server name the user already configured (``skip_servers``) wins.
+    Docker mode starts the agent's container here and removes it when ``stack`` closes (required then).
     """
     guard = PathGuard(_workspace(cwd), context_roots(backend.get("context_paths")))
     tools: list[tuple[str, str, Tool]] = []
@@ -58,12 +61,17 @@ async def builtin_tools(
             )
         if mode == "docker":
             await check_docker()
+            if stack is None:
+                raise ValueError("docker mode needs the run's exit stack, which removes the container at the end")
             docker = DockerSandbox(
                 image=backend.get("command_line_docker_image") or DEFAULT_IMAGE,
                 network=backend.get("command_line_docker_network_mode") or "none",
                 memory=backend.get("command_line_docker_memory_limit"),
                 cpus=_text_or_none(backend.get("command_line_docker_cpu_limit")),
+                sudo=bool(backend.get("command_line_docker_enable_sudo", False)),
             )
+            await docker.start(guard.cwd)
+            stack.push_async_callback(docker.stop)
         line = CommandLine(
             guard,
             CommandPolicy(
