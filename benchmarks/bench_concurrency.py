@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from benchmarks._stream_server import ServerProcess, chat_stream_body  # noqa: E402
-from massgen.config.spec import AgentSpec  # noqa: E402
+from massgen.config.plan import AgentPlan  # noqa: E402
 from massgen.conversation import Message  # noqa: E402
 from massgen.engine.adapters import create  # noqa: E402
 from massgen.events import Finish, TextDelta  # noqa: E402
@@ -46,7 +46,7 @@ def peak_rss_mb() -> float:
 
 
 async def run(base_url: str, streams: int, chunks: int) -> None:
-    spec = AgentSpec(id="bench", backend_type="vllm", protocol="openai_chat", model="bench-model",
+    spec = AgentPlan(id="bench", backend_type="vllm", protocol="openai_chat", model="bench-model",
                      base_url=f"{base_url}/v1", backend={"timeout": {"connect": 60, "read": 120}})
     backend = create(spec)
     await one_stream(backend, chunks)  # warm-up: imports, first connection

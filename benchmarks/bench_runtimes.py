@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from massgen.backend import create_backend  # noqa: E402
-from massgen.config.spec import AgentSpec  # noqa: E402
+from massgen.config.plan import AgentPlan  # noqa: E402
 from massgen.conversation import Message  # noqa: E402
 from tests.protocol_server import ProtocolServer, Reply, Request, Turn  # noqa: E402
 
@@ -30,16 +30,16 @@ def answer(request: Request) -> Turn | Reply:
     return Turn(text="The answer is 42.")
 
 
-def specs(server: ProtocolServer, cwd: str) -> dict[str, AgentSpec]:
+def specs(server: ProtocolServer, cwd: str) -> dict[str, AgentPlan]:
     llm = {"api_type": "openai", "model": "gpt-4o-mini", "base_url": server.openai_base_url, "api_key": "sk-bench-0123456789"}
     return {
-        "claude (HTTP engine)": AgentSpec(id="c", backend_type="claude", protocol="anthropic_messages", model="claude-sonnet-4-5", base_url=server.base_url, api_key="sk-bench-0123456789"),
-        "claude_code (CLI)": AgentSpec(id="cc", backend_type="claude_code", protocol="claude_code", model="claude-sonnet-4-5", base_url=server.base_url, api_key="sk-bench-0123456789", cwd=cwd),
-        "ag2 (agent_config)": AgentSpec(id="a", backend_type="ag2", protocol="ag2", model=None, cwd=cwd, backend={"agent_config": {"name": "x", "llm_config": llm}}),
+        "claude (HTTP engine)": AgentPlan(id="c", backend_type="claude", protocol="anthropic_messages", model="claude-sonnet-4-5", base_url=server.base_url, api_key="sk-bench-0123456789"),
+        "claude_code (CLI)": AgentPlan(id="cc", backend_type="claude_code", protocol="claude_code", model="claude-sonnet-4-5", base_url=server.base_url, api_key="sk-bench-0123456789", cwd=cwd),
+        "ag2 (agent_config)": AgentPlan(id="a", backend_type="ag2", protocol="ag2", model=None, cwd=cwd, backend={"agent_config": {"name": "x", "llm_config": llm}}),
     }
 
 
-async def one_turn(spec: AgentSpec) -> tuple[float, float]:
+async def one_turn(spec: AgentPlan) -> tuple[float, float]:
     start = time.perf_counter()
     backend = create_backend(spec)
     first = None

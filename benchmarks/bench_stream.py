@@ -30,12 +30,12 @@ MESSAGES = [{"role": "user", "content": "count"}]
 
 
 async def massgen_engine(base_url: str, out) -> int:
-    from massgen.config.spec import AgentSpec
+    from massgen.config.plan import AgentPlan
     from massgen.conversation import Message
     from massgen.engine.adapters import create
     from massgen.events import TextDelta
 
-    spec = AgentSpec(id="bench", backend_type="vllm", protocol="openai_chat", model="bench-model", base_url=f"{base_url}/v1")
+    spec = AgentPlan(id="bench", backend_type="vllm", protocol="openai_chat", model="bench-model", base_url=f"{base_url}/v1")
     count = 0
     async for event in create(spec).stream([Message("user", "count")], []):
         if type(event) is TextDelta:

@@ -11,11 +11,11 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from .config.spec import AgentSpec
+    from .config.plan import AgentPlan
     from .conversation import Message, ToolSpec
     from .events import Event
 
-# protocol name (catalog) -> "module:factory"; each factory takes an AgentSpec and returns a Backend.
+# protocol name (catalog) -> "module:factory"; each factory takes an AgentPlan and returns a Backend.
 PROTOCOLS: dict[str, str] = {
     "openai_chat": "massgen.engine.adapters:create",
     "openai_responses": "massgen.engine.adapters:create",
@@ -34,14 +34,14 @@ class Backend(Protocol):
     ``massgen.errors.BackendError``. It never executes function tools itself: the agent loop does.
     """
 
-    spec: AgentSpec
+    spec: AgentPlan
 
     def stream(self, messages: list[Message], tools: list[ToolSpec]) -> AsyncIterator[Event]: ...
 
     async def aclose(self) -> None: ...
 
 
-def create_backend(spec: AgentSpec) -> Backend:
+def create_backend(spec: AgentPlan) -> Backend:
     target = PROTOCOLS.get(spec.protocol)
     if target is None:
         raise ValueError(f"no runtime for protocol {spec.protocol!r} (backend {spec.backend_type!r})")

@@ -12,11 +12,17 @@ Role = Literal["system", "user", "assistant", "tool"]
 
 @dataclass(slots=True)
 class ToolSpec:
-    """A function tool offered to the model: a name, a description and a JSON Schema for its input."""
+    """A function tool offered to the model: a name, a description and a JSON Schema for its input.
+
+    ``origin`` is (MCP server, the server's own tool name) for an MCP tool, so errors can name both;
+    ``strict`` asks OpenAI's strict mode for it (set when the tool is rendered for a protocol that uses it).
+    """
 
     name: str
     description: str
     parameters: dict[str, Any]
+    origin: tuple[str, str] | None = None
+    strict: bool = False
 
 
 @dataclass(slots=True)

@@ -6,7 +6,7 @@
     ├── MissingExtraError            an optional backend used without its pip extra
     └── BackendError                 talking to a provider failed
         ├── AuthenticationError      401 / 403
-        ├── BadRequestError          400 / 404 / 422 (never retried)
+        ├── BadRequestError          any other 4xx outside http.yaml's retry_statuses (never retried)
         ├── RateLimitError           429 (retried)
         ├── ProviderError            5xx, 408, 409, an ``error`` event inside a stream
         ├── TimeoutError_            connect / read / total timeout
@@ -18,7 +18,10 @@ Messages never contain API keys: ``redact`` is applied to anything that came fro
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from typing import Any
+
+from .secret import MASK, Secret, secret_forms
 
 
 class MassGenError(Exception):
@@ -102,6 +105,28 @@ class StreamError(BackendError):
     pass
 
 
+def status_error(message: str, status: int | None, *, provider: str | None = None,
+                 request_id: str | None = None) -> BackendError:
+    """The one meaning of an HTTP status, whoever reports it: a response, an error event inside a stream,
+    or a runtime's CLI or SDK. It is retryable exactly when http.yaml's ``retry_statuses`` lists it (a
+    status-less error keeps its class's default)."""
+    from .resources import http_facts
+
+    retry_statuses = http_facts()["retry_statuses"]
+    if status in (401, 403):
+        cls: type[BackendError] = AuthenticationError
+    elif status == 429:
+        cls = RateLimitError
+    elif status is not None and 400 <= status < 500 and status not in retry_statuses:
+        cls = BadRequestError
+    else:
+        cls = ProviderError
+    error = cls(message, status=status, request_id=request_id, provider=provider)
+    if status is not None:
+        error.retryable = status in retry_statuses
+    return error
+
+
 _OPENAI_STYLE_KEY = re.compile(r"sk-[A-Za-z0-9_\-]{8,}")
 # A ``${VAR}`` reference (optionally after ``Bearer``) names where the key comes from: it stays readable.
 _KEY_ASSIGNMENT = re.compile(
@@ -110,11 +135,12 @@ _KEY_ASSIGNMENT = re.compile(
 )
 
 
-def redact(text: str, secrets: tuple[str, ...] = ()) -> str:
-    """Remove anything that looks like an API key, plus the given known secrets."""
-    for secret in secrets:
-        if secret:
-            text = text.replace(secret, "***")
+def redact(text: str, secrets: Iterable[Secret | str] = ()) -> str:
+    """Remove the given secrets, in each form they can take in text (``Secret.forms``), plus anything that
+    looks like an API key."""
+    for form in secret_forms(tuple(secrets)):
+        if form in text:
+            text = text.replace(form, MASK)
     if "sk-" in text:
         text = _OPENAI_STYLE_KEY.sub("sk-***", text)
     # The case-blind alternation scans slowly (a long transcript batch is megabytes): look for its words first.

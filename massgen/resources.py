@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -19,3 +20,11 @@ def data_dir(name: str) -> Path:
         if candidate.is_dir():
             return candidate
     raise FileNotFoundError(f"massgen data folder {name!r} is missing from this installation")
+
+
+@cache
+def http_facts() -> dict[str, Any]:
+    """``templates/requests/http.yaml``: the HTTP behaviour every protocol shares (timeouts, retries, statuses)."""
+    from ruamel.yaml import YAML
+
+    return YAML(typ="safe").load((data_dir("templates") / "requests" / "http.yaml").read_text(encoding="utf-8"))

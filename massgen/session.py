@@ -17,19 +17,19 @@ from .events import Error, Final
 from .transcript import Transcript
 
 if TYPE_CHECKING:
-    from .agent.toolset import Toolset
     from .backend import Backend
-    from .config.spec import AgentSpec, RunSpec
+    from .config.plan import AgentPlan, RunPlan
     from .orchestrator import Participant
     from .output import Sink
+    from .toolset import Toolset
 
 
 class Session:
-    def __init__(self, spec: RunSpec, sink: Sink, *, single_agent: str | None = None) -> None:
+    def __init__(self, spec: RunPlan, sink: Sink, *, single_agent: str | None = None) -> None:
         self.spec = spec
         self.single_agent = single_agent
         self._stack = AsyncExitStack()
-        self._agent: tuple[AgentSpec, Backend, Toolset] | None = None
+        self._agent: tuple[AgentPlan, Backend, Toolset] | None = None
         # ---- issue 6: every run's transcript (.massgen/sessions/*.jsonl) sees all events on their way to the sink
         self._transcript = Transcript(spec, sink)
         self._stack.callback(self._transcript.close)
@@ -86,7 +86,7 @@ class Session:
         self.sink(Final(result.answer, agent=spec.id))
         return result.answer
 
-    async def _single_agent(self) -> tuple[AgentSpec, Backend, Toolset]:
+    async def _single_agent(self) -> tuple[AgentPlan, Backend, Toolset]:
         """The agent's backend and tools, built on first use and kept for the session's later questions."""
         if self._agent is None:
             from .agent.setup import open_toolset, runs_own_servers
@@ -99,7 +99,7 @@ class Session:
             self._agent = (spec, backend, toolset)
         return self._agent
 
-    def _pick_agent(self) -> AgentSpec:
+    def _pick_agent(self) -> AgentPlan:
         if self.single_agent is None:
             return self.spec.agents[0]
         for agent in self.spec.agents:
@@ -124,7 +124,7 @@ def _describe(exc: MassGenError) -> str:
 
 
 async def run_session(
-    spec: RunSpec,
+    spec: RunPlan,
     question: str,
     sink: Sink,
     *,

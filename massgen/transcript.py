@@ -23,26 +23,21 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, TextIO
 
-from .config.spec import AgentSpec, RunSpec
+from .config.plan import RunPlan
 from .errors import redact
-from .events import Event, EventSink, Final, ReasoningDelta, TextDelta, Usage
+from .events import Error, Event, EventSink, Final, Notice, ReasoningDelta, TextDelta, ToolResult, Usage
 from .output.lines import encode
 
 SESSIONS_DIR = Path(".massgen") / "sessions"
 _DELTAS = (TextDelta, ReasoningDelta)
-
-
-def known_secrets(agents: list[AgentSpec]) -> tuple[str, ...]:
-    """The keys this run could send: config values and the env vars the catalog names for each agent."""
-    secrets = {agent.api_key for agent in agents if agent.api_key}
-    secrets |= {os.environ[name] for agent in agents for name in agent.api_key_env if os.environ.get(name)}
-    return tuple(sorted(secrets, key=len, reverse=True))
+# The text of the events that can quote a secret from a server or a tool (an MCP URL's token in a failure).
+_TEXT_FIELDS: dict[type[Event], str] = {Notice: "message", Error: "message", ToolResult: "content", Final: "content"}
 
 
 class Transcript:
     """An event sink that appends to the session file and forwards each event to ``downstream``."""
 
-    def __init__(self, spec: RunSpec, downstream: EventSink, *, root: Path | None = None) -> None:
+    def __init__(self, spec: RunPlan, downstream: EventSink, *, root: Path | None = None) -> None:
         self.downstream = downstream
         self._started = time.monotonic()
         self._usage: dict[str, list[int]] = defaultdict(lambda: [0, 0])
@@ -53,7 +48,7 @@ class Transcript:
         self._burst_t = 0.0
         self.path: Path | None = None
         self._file = self._open((root or Path.cwd()) / SESSIONS_DIR)
-        self._secrets = known_secrets(spec.agents)
+        self._secrets = spec.secrets
         self._write({
             "type": "session_start",
             "started_at": datetime.now(timezone.utc).isoformat(),
@@ -79,6 +74,9 @@ class Transcript:
         return file
 
     def __call__(self, event: Event) -> None:
+        text_field = _TEXT_FIELDS.get(type(event))
+        if text_field and self._secrets:  # masked for the displays too, not only in the file
+            setattr(event, text_field, redact(getattr(event, text_field), self._secrets))
         if type(event) in _DELTAS:
             self._add_to_burst(event)  # type: ignore[arg-type]
         else:

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The project's one test command (README, .ci/run): sets up everything the tests need, then runs them.
 #   - a virtualenv in .venv with massgen (editable) and its test + optional extras
-#   - the pinned npm MCP servers the MCP tests use, under .ci/node (git-ignored)
-#   - ruff (lint) over the code, then pytest over tests/
+#   - the pinned npm MCP servers the MCP tests use, and yaml-language-server, under .ci/node (git-ignored)
+#   - Neovim (Debian's package) for the editor test of `massgen lsp`
+#   - ruff (lint) and import-linter (layers, no cycles) over the code, then pytest over tests/
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -26,7 +27,18 @@ else
     echo "npm not found: tests that need npm MCP servers will be skipped" >&2
 fi
 
+# Neovim from Debian's packages, for the one real-editor test of `massgen lsp` (tests/lsp/test_neovim.py skips
+# with the reason printed where it cannot install: no apt-get, not root).
+if ! command -v nvim >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -qq --no-install-recommends neovim >/dev/null 2>&1 \
+        || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq --no-install-recommends neovim >/dev/null 2>&1; } \
+        || echo "could not install neovim: the Neovim test will be skipped" >&2
+fi
+
 .venv/bin/python -m ruff check --quiet .
+# The layer order of pyproject.toml's [tool.importlinter]: an upward import (an import cycle) fails here.
+.venv/bin/lint-imports --no-cache >/dev/null || .venv/bin/lint-imports --no-cache
 
 status=0
 .venv/bin/python -m pytest "$@" || status=$?

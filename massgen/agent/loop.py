@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..conversation import Message
-from ..errors import MassGenError, StreamError
+from ..errors import MassGenError, StreamError, redact
 from ..events import EventSink, Finish, TextDelta, ToolCall, ToolResult
-from .toolset import Toolset
+from ..toolset import Toolset
 
 if TYPE_CHECKING:
     from ..backend import Backend
@@ -75,6 +75,7 @@ async def run_agent(
     """Run one agent until it answers. ``messages`` is not modified; the result carries the new history."""
     history = list(messages)
     result = AgentResult(answer="", messages=history)
+    secrets = backend.spec.secrets
     while True:
         reply = await stream_turn(backend, history, toolset, sink, agent)
         history.append(reply)
@@ -86,10 +87,10 @@ async def run_agent(
         result.rounds += 1
         outcomes = await toolset.run_all(reply.tool_calls)
         for call, outcome in zip(reply.tool_calls, outcomes, strict=True):
-            sink(ToolResult(call.id, call.name, outcome.content, outcome.is_error, agent=agent))
-            history.append(
-                Message("tool", outcome.content, tool_call_id=call.id, name=call.name, is_error=outcome.is_error)
-            )
+            # a tool may quote a credential (an MCP server's failing URL, an env value): never to the model
+            content = redact(outcome.content, secrets) if secrets else outcome.content
+            sink(ToolResult(call.id, call.name, content, outcome.is_error, agent=agent))
+            history.append(Message("tool", content, tool_call_id=call.id, name=call.name, is_error=outcome.is_error))
         ends = [call for call, outcome in zip(reply.tool_calls, outcomes, strict=True) if outcome.ends_turn]
         ended = ends[0] if ends else None
         if ended is not None:

@@ -5,25 +5,18 @@ from __future__ import annotations
 from contextlib import AsyncExitStack
 from typing import TYPE_CHECKING
 
+from ..config.mcp_servers import parse_servers
+from ..errors import redact
 from ..events import EventSink, Notice
-from ..mcp.config import parse_servers
 from ..mcp.filtering import ToolFilter
-from .toolset import Toolset
+from ..toolset import Toolset
 
 if TYPE_CHECKING:
-    from ..config.spec import AgentSpec
+    from ..config.plan import AgentPlan
 
 
-def backend_excluded(spec: AgentSpec) -> list[str]:
+def backend_excluded(spec: AgentPlan) -> list[str]:
     return [*spec.exclude_tools, *spec.disallowed_tools]
-
-
-def _without_mcp(spec: AgentSpec) -> bool:
-    """The catalog says the agent's backend takes no MCP-based tools (capability ``mcp: none``, azure_openai)."""
-    from ..catalog import load_catalog
-
-    backend = (spec.catalog or load_catalog()).backends.get(spec.backend_type)
-    return backend is not None and backend.capabilities.get("mcp") == "none"
 
 
 def runs_own_servers(backend: object) -> bool:
@@ -31,19 +24,20 @@ def runs_own_servers(backend: object) -> bool:
     return bool(getattr(backend, "RUNS_MCP_SERVERS", False))
 
 
-async def open_toolset(spec: AgentSpec, stack: AsyncExitStack, sink: EventSink | None = None, *,
+async def open_toolset(spec: AgentPlan, stack: AsyncExitStack, sink: EventSink | None = None, *,
                        backend_runs_servers: bool = False) -> Toolset:
     """Start the agent's MCP servers (stopped when ``stack`` closes) and return its filtered tools.
 
     A server that could not start is a ``notice`` to ``sink``; its tools answer the model with the reason.
     ``backend_runs_servers``: the backend starts the config's MCP servers itself (Claude Code's CLI does),
-    so none is started here; each server runs once.
+    so none is started here; each server runs once. A backend without MCP (``spec.mcp_tools`` false,
+    azure_openai) gets no MCP-based tool at all, as the support matrix says (the linter refuses the settings).
     """
     from ..tools import builtin_tools
 
-    if _without_mcp(spec):
-        return Toolset()  # the linter refuses cwd / enable_mcp_command_line / mcp_servers here; a spec built
-        # in code gets no MCP-based tool either, as the support matrix says
+    if not spec.mcp_tools:
+        return Toolset()
+
     servers = parse_servers(spec.mcp_servers)  # ${VAR} errors surface before anything starts
     backend_filter = ToolFilter.for_server(spec.allowed_tools, backend_excluded(spec))
     # Built-in tools first: docker mode without an engine fails before any server process starts,
@@ -60,7 +54,10 @@ async def open_toolset(spec: AgentSpec, stack: AsyncExitStack, sink: EventSink |
         stack.push_async_callback(manager.aclose)
         await manager.start()
         toolset = manager.toolset()
-        for name, reason in manager.failures.items():
-            if sink is not None:
-                sink(Notice("mcp_server_unavailable", f"MCP server {name!r} is not available: {reason}", agent=spec.id))
+        if sink is not None:
+            for name, reason in manager.failures.items():
+                sink(Notice("mcp_server_unavailable",
+                            redact(f"MCP server {name!r} is not available: {reason}", spec.secrets), agent=spec.id))
+            for code, message in manager.notices():
+                sink(Notice(code, redact(message, spec.secrets), agent=spec.id))
     return toolset.merged(builtins)

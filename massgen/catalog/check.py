@@ -1,6 +1,6 @@
 """Checks capability files and places every problem at its file:line:col, like a user config.
 
-Each file is parsed with positions (``massgen.config.document``), checked against
+Each file is parsed with positions (``massgen.document``), checked against
 ``schema/capability.schema.json`` (jsonschema: fine here, this runs only when the cache misses), then
 the files are checked together: parameter groups and ``$ref`` targets exist, no two files of one folder
 define the same backend or preset, names and aliases do not clash, every preset's backend exists.
@@ -8,7 +8,6 @@ define the same backend or preset, names and aliases do not clash, every preset'
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from collections.abc import Iterator, Sequence
@@ -16,9 +15,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from ..config.document import Document, load_document, pointer
 from ..diagnostics import Diagnostic, Severity
+from ..document import Document, load_document, pointer
 from ..resources import data_dir
+from ..suggest import did_you_mean
 from .loader import LoadedDocument, SourceFile, file_kind
 from .model import DEFINITION_REF_PREFIX, TOOL_FLAGS
 
@@ -45,11 +45,6 @@ def _where(path: Path_) -> str:
     return ".".join(str(p) for p in path) or "the file"
 
 
-def _did_you_mean(word: Any, choices: Sequence[Any]) -> str | None:
-    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1)
-    return f"did you mean {close[0]!r}?" if close else None
-
-
 def _schema_diagnostics(doc: Document) -> Iterator[Diagnostic]:
     from jsonschema.exceptions import best_match
 
@@ -68,7 +63,7 @@ def _unknown_keys(doc: Document, error: Any) -> Iterator[Diagnostic]:
     known = list(error.schema.get("properties", {}))
     for extra in (k for k in error.instance if k not in known):
         yield _diagnostic(doc, (*path, extra), "catalog-unknown-key", f"unknown key {extra!r} in {_where(path)}",
-                          key=True, hint=_did_you_mean(extra, known))
+                          key=True, hint=did_you_mean(extra, known))
 
 
 def _explain(doc: Document, error: Any) -> Diagnostic:
@@ -85,7 +80,7 @@ def _explain(doc: Document, error: Any) -> Diagnostic:
     if kind == "enum":
         allowed = ", ".join(map(str, error.validator_value))
         return _diagnostic(doc, path, "catalog-schema", f"{where}: {instance!r} is not one of: {allowed}",
-                           hint=_did_you_mean(instance, error.validator_value))
+                           hint=did_you_mean(instance, error.validator_value))
     if kind == "format" and error.validator_value == "regex":
         return _diagnostic(doc, path, "catalog-bad-regex",
                            f"{where}: {instance!r} is not a valid regular expression ({_regex_problem(instance)})")
@@ -202,7 +197,7 @@ class _CrossCheck:
                 if backend not in self.backends:
                     self._error(doc, ("backend",) if "backend" in doc.data else ("name",), "catalog-unknown-backend",
                                 f"preset {doc.data['name']!r} runs on backend {backend!r}, which no capability file defines",
-                                hint=_did_you_mean(backend, sorted(self.backends)))
+                                hint=did_you_mean(backend, sorted(self.backends)))
 
     def _replace_or_clash(self) -> list[Document]:
         """Backends and presets that count: a later folder replaces an earlier one; one folder may not repeat."""
@@ -225,19 +220,19 @@ class _CrossCheck:
             if name not in self.parameter_names:
                 self._error(doc, ("hints", name), "catalog-unknown-parameter",
                             f"hint for {name!r}, which no backend or parameter group declares",
-                            hint=_did_you_mean(name, sorted(self.parameter_names)), key=True)
+                            hint=did_you_mean(name, sorted(self.parameter_names)), key=True)
         if file_kind(doc.data) == "backend":
             for i, group in enumerate(doc.data.get("parameter_groups") or []):
                 if group not in self.groups:
                     self._error(doc, ("parameter_groups", i), "catalog-unknown-group",
                                 f"parameter group {group!r} is not defined in any parameters file",
-                                hint=_did_you_mean(group, sorted(self.groups)))
+                                hint=did_you_mean(group, sorted(self.groups)))
         for base, fragment in _parameter_blocks(doc.data):
             for path, ref in _refs(fragment, base):
                 name = ref[len(DEFINITION_REF_PREFIX):]
                 if name not in self.definitions:
                     self._error(doc, path, "catalog-bad-ref", f"$ref {ref!r} points to a definition that does not exist",
-                                hint=_did_you_mean(name, sorted(self.definitions)))
+                                hint=did_you_mean(name, sorted(self.definitions)))
 
 
 def kind_key(kind: str) -> str:

@@ -34,6 +34,34 @@ PARAMETER_FORMATS = ("uri",)
 DEFINITION_REF_PREFIX = "#/definitions/"
 
 
+def host_matches(url: str, domains: list[str]) -> bool:
+    """Whether ``url``'s host is one of ``domains`` or a subdomain of one (``api.z.ai`` is on ``z.ai``).
+
+    Only the host counts: a domain in a path, a query or userinfo (``https://proxy/?u=api.groq.com``) never
+    routes a provider's key there. A URL without a scheme is read as a host name."""
+    from urllib.parse import urlsplit
+
+    try:
+        host = urlsplit(url if "//" in url else f"//{url}").hostname or ""
+    except ValueError:
+        return False
+    return any(host == domain or host.endswith(f".{domain}") for domain in (d.lower() for d in domains))
+
+
+def merge_facts(base: dict[str, Any], override: dict[str, Any], *, drop_nulls: bool = False) -> dict[str, Any]:
+    """Layer request facts: mappings merge key by key, anything else replaces. A ``null`` is kept (it removes a
+    key later, e.g. a header a preset turns off) unless ``drop_nulls``, which removes the key now."""
+    merged = dict(base)
+    for key, value in override.items():
+        if value is None and drop_nulls:
+            merged.pop(key, None)
+        elif isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = merge_facts(merged[key], value, drop_nulls=drop_nulls)
+        else:
+            merged[key] = value
+    return merged
+
+
 @dataclass(slots=True)
 class BackendDef:
     """One backend type (``capabilities/backends/<type>.yaml``).
@@ -49,10 +77,12 @@ class BackendDef:
     source: str
     api_key_env: list[str] = field(default_factory=list)
     api_key_required: bool = True
+    key_follows_host: bool = False  # a generic endpoint: the implicit key is that of base_url's host's provider
     base_url: str | None = None
     base_url_env: str | None = None
     base_url_required: bool = False
     model_required: bool = True
+    required_parameters: dict[str, dict[str, str]] = field(default_factory=dict)  # name -> {why, hint}
     url_match: list[str] = field(default_factory=list)
     default_port: int | None = None
     models: list[str] = field(default_factory=list)
@@ -68,13 +98,18 @@ class BackendDef:
     docs: dict[str, Any] = field(default_factory=dict)
     data: dict[str, Any] = field(default_factory=dict, repr=False)
 
+    def missing_parameters(self, backend: dict[str, Any]) -> list[tuple[str, str, str]]:
+        """(name, message, hint) for each ``required_parameters`` entry ``backend`` leaves unset; the linter and
+        the runtimes report exactly these."""
+        return [(name, f"`{self.type}` requires `{name}`: {fact['why']}", fact["hint"])
+                for name, fact in self.required_parameters.items() if backend.get(name) in (None, "")]
+
     def matches_model(self, model: str) -> bool:
         lowered = model.lower()
         return lowered in self.models or any(re.search(p, lowered) for p in self.model_patterns)
 
     def matches_url(self, base_url: str) -> bool:
-        host = base_url.lower()
-        return any(fragment in host for fragment in self.url_match)
+        return host_matches(base_url, self.url_match)
 
 
 @dataclass(slots=True)
@@ -103,8 +138,7 @@ class ProviderDef:
     data: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def matches_url(self, base_url: str) -> bool:
-        host = base_url.lower()
-        return any(fragment in host for fragment in self.url_match)
+        return host_matches(base_url, self.url_match)
 
 
 @dataclass(slots=True)
@@ -132,17 +166,13 @@ class Catalog:
     def provider_for_url(self, base_url: str) -> ProviderDef | None:
         return next((p for p in self.providers.values() if p.matches_url(base_url)), None)
 
-    def api_key_env_for_url(self, base_url: str) -> list[str]:
-        """Env vars of the API key a ``chatcompletion`` agent with this ``base_url`` uses.
-
-        A provider preset's first, then a backend's own ``url_match`` (``api.z.ai`` → ``ZAI_API_KEY``);
-        empty when nothing matches (the generic backend's env vars then apply).
-        """
+    def owner_of_url(self, base_url: str) -> ProviderDef | BackendDef | None:
+        """The provider whose host ``base_url`` is on: a preset first, then a backend's own ``url_match``
+        (``api.z.ai`` → ``zai``); None for a host no catalog entry claims (a gateway, a local server)."""
         preset = self.provider_for_url(base_url)
         if preset is not None:
-            return preset.api_key_env
-        backend = next((b for b in self.backends.values() if b.matches_url(base_url)), None)
-        return backend.api_key_env if backend is not None else []
+            return preset
+        return next((b for b in self.backends.values() if b.matches_url(base_url)), None)
 
     def infer_backend(self, model: str) -> BackendDef | None:
         """The backend a bare model name belongs to, or None.

@@ -19,8 +19,10 @@ COMMANDS: dict[str, str] = {
     "schema": "massgen.cli.validate_cmd:schema",
     "backends": "massgen.cli.backends_cmd:backends",
     "docs": "massgen.cli.docs_cmd:docs",
+    "explain": "massgen.cli.explain_cmd:explain",
     "run": "massgen.cli.run_cmd:run",
     "chat": "massgen.cli.run_cmd:chat",
+    "lsp": "massgen.cli.lsp_cmd:lsp",
 }
 DEFAULT_COMMAND = "chat"
 

@@ -6,7 +6,6 @@ snapshot tests alike. Everything printed comes from the catalog.
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from collections.abc import Iterable, Sequence
@@ -15,6 +14,7 @@ from typing import Any
 import click
 
 from ..catalog import CAPABILITIES, TOOL_FLAGS, BackendDef, Catalog, ProviderDef
+from ..suggest import did_you_mean
 from .options import catalog_option, open_catalog
 
 CELL_TEXT = {"builtin": "built-in", "mcp": "MCP", "none": "-", "varies": "varies", "limited": "limited"}
@@ -45,6 +45,9 @@ def _ordered(catalog: Catalog) -> list[BackendDef]:
     return sorted(catalog.backends.values(), key=lambda b: (b.docs.get("matrix_order", 1_000), b.type))
 
 
+HOST_KEY_TEXT = "the base_url host's provider key"
+
+
 def _key_text(env_vars: Sequence[str], required: bool = True) -> str:
     if not env_vars:
         return "-"
@@ -56,7 +59,7 @@ def matrix_text(catalog: Catalog) -> str:
     backends = _ordered(catalog)
     capability_rows = [
         [b.type, b.title, *(CELL_TEXT[b.capabilities.get(c, "none")] for c in CAPABILITIES),
-         _key_text(b.api_key_env, b.api_key_required)]
+         HOST_KEY_TEXT if b.key_follows_host else _key_text(b.api_key_env, b.api_key_required)]
         for b in backends
     ]
     flag_rows = [[b.type, *(FLAG_TEXT[b.tool_flags.get(f, "unsupported")] for f in TOOL_FLAGS)] for b in backends]
@@ -147,7 +150,8 @@ def show_text(catalog: Catalog, backend: BackendDef, preset: ProviderDef | None)
         fields += [
             ("Backend", f"{backend.type} ({backend.title})"),
             ("Base URL", base_url),
-            ("API key env", _key_text(backend.api_key_env, backend.api_key_required)),
+            ("API key env", HOST_KEY_TEXT + " (else none)" if backend.key_follows_host
+             else _key_text(backend.api_key_env, backend.api_key_required)),
             ("Models", ", ".join(backend.models) or "-"),
         ]
         fields += _retirements(backend.model_retirements, backend.data.get("model_retirements_source"))
@@ -194,8 +198,7 @@ def show(ctx: click.Context, type_name: str, catalog_dirs: tuple[str, ...]) -> N
     catalog = open_catalog((*(ctx.obj or ()), *catalog_dirs))
     resolved = catalog.resolve_type(type_name)
     if resolved is None:
-        close = difflib.get_close_matches(type_name, catalog.type_names(), n=1)
-        hint = f" Did you mean {close[0]!r}?" if close else ""
-        click.echo(f"error: unknown backend type {type_name!r}.{hint} (see `massgen backends`)", err=True)
+        hint = did_you_mean(type_name, catalog.type_names())
+        click.echo(f"error: unknown backend type {type_name!r}{'; ' + hint if hint else ''} (see `massgen backends`)", err=True)
         ctx.exit(UNKNOWN_TYPE_EXIT)
     click.echo(show_text(catalog, *resolved))

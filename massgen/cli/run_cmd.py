@@ -24,7 +24,7 @@ import click
 from .options import catalog_option, open_catalog
 
 if TYPE_CHECKING:
-    from ..config.spec import RunSpec
+    from ..config.plan import RunPlan
     from ..conversation import Message
     from ..output import Sink
     from ..session import Session
@@ -52,12 +52,18 @@ def output_options(command: F) -> F:
 
 @click.command("run")
 @click.option("--config", "config_path", required=True, type=click.Path(dir_okay=False), help="The YAML config to run.")
+@click.option("--dry-run", is_flag=True, help="Send nothing: print each agent's plan and first request (massgen explain).")
 @output_options
 @click.argument("question")
-def run(config_path: str, question: str, output: str, no_display: bool, single_agent: str | None,
+def run(config_path: str, question: str, dry_run: bool, output: str, no_display: bool, single_agent: str | None,
         catalog_dirs: Sequence[str]) -> None:
     """Validate CONFIG and answer QUESTION with it."""
     spec = load_config(config_path, catalog_dirs)
+    if dry_run:
+        from .explain_cmd import show_plans
+
+        show_plans(spec, question, fmt="json" if output == "jsonl" else "text", single_agent=single_agent)
+        return
     sys.exit(execute(spec, [question], output=output, display=not no_display, single_agent=single_agent))
 
 
@@ -88,7 +94,7 @@ def chat(config_path: str | None, model: str | None, backend_type: str | None, b
 
 
 def quick_config(model: str, backend_type: str | None, base_url: str | None, system_message: str | None,
-                 catalog_dirs: Sequence[str]) -> RunSpec:
+                 catalog_dirs: Sequence[str]) -> RunPlan:
     """The config a user would write for one model, compiled like any other (same diagnostics)."""
     from ..config import compile_mapping
 
@@ -104,7 +110,7 @@ def quick_config(model: str, backend_type: str | None, base_url: str | None, sys
     return _checked(compile_mapping({"agent": agent}, source, catalog=_catalog(catalog_dirs)))
 
 
-def load_config(path: str, catalog_dirs: Sequence[str]) -> RunSpec:
+def load_config(path: str, catalog_dirs: Sequence[str]) -> RunPlan:
     from ..config import compile_file
 
     return _checked(compile_file(path, catalog=_catalog(catalog_dirs)))
@@ -114,7 +120,7 @@ def _catalog(catalog_dirs: Sequence[str]) -> Any:
     return open_catalog(catalog_dirs)  # a broken capability file is reported like `massgen validate` does
 
 
-def _checked(result: Any) -> RunSpec:
+def _checked(result: Any) -> RunPlan:
     """The spec of a compile result; its problems go to stderr exactly as ``massgen validate`` prints them."""
     from ..config.report import format_text
     from ..diagnostics import Severity
@@ -129,7 +135,7 @@ def _checked(result: Any) -> RunSpec:
     return result.spec
 
 
-def execute(spec: RunSpec, questions: list[str] | None, *, output: str, display: bool,
+def execute(spec: RunPlan, questions: list[str] | None, *, output: str, display: bool,
             single_agent: str | None) -> int:
     """Run the questions (or an interactive chat when None) and return the exit status."""
     from ..output import make_sink
@@ -155,7 +161,7 @@ def execute(spec: RunSpec, questions: list[str] | None, *, output: str, display:
         sink.close()
 
 
-async def _answer(spec: RunSpec, questions: list[str] | None, sink: Sink, single_agent: str | None) -> int:
+async def _answer(spec: RunPlan, questions: list[str] | None, sink: Sink, single_agent: str | None) -> int:
     from ..errors import MassGenError
     from ..session import Session
 

@@ -83,8 +83,11 @@ def _compile_all(paths: list[Path], catalog: Catalog) -> tuple[list[Diagnostic],
               show_default=True, help="text for people, json for tools, github for workflow annotations.")
 @click.option("--strict", is_flag=True, help="Treat warnings as errors.")
 @click.option("-v", "--verbose", is_flag=True, help="Also show info (keys accepted but not acted on).")
+@click.option("--fix", is_flag=True,
+              help="Apply the safe fixes in place (a misspelt key renamed to its one close match), then report.")
+@click.option("--diff", is_flag=True, help="Print the safe fixes as a unified diff; change no file (exit 1 if any).")
 @catalog_option
-def validate(files: tuple[str, ...], output_format: str, strict: bool, verbose: bool,
+def validate(files: tuple[str, ...], output_format: str, strict: bool, verbose: bool, fix: bool, diff: bool,
              catalog_dirs: tuple[str, ...]) -> None:
     """Check MassGen config files and report every problem with its line and column."""
     from ..config.report import format_github, format_json, format_text, source_lines
@@ -92,21 +95,74 @@ def validate(files: tuple[str, ...], output_format: str, strict: bool, verbose: 
 
     if not files:
         raise click.UsageError("give at least one config file or folder, e.g. `massgen validate examples/`")
+    if fix and diff:
+        raise click.UsageError("--fix writes the files and --diff only shows the change: give one of them")
     catalog = open_catalog(catalog_dirs)
     paths = config_files(files)
+    if diff:
+        sys.exit(1 if _show_fixes(paths, catalog) else 0)
+    if fix:
+        _apply_fixes(paths, catalog)
     diagnostics, texts = _compile_all(paths, catalog)
     if strict:
         diagnostics = make_strict(diagnostics)
     if output_format == "json":
         click.echo(format_json(diagnostics))
     elif output_format == "github":
-        click.echo(format_github(diagnostics), nl=False)
+        click.echo(format_github(diagnostics, show_info=verbose), nl=False)
     else:
         color = sys.stdout.isatty()
         text = format_text(diagnostics, color=color, show_info=verbose, files_checked=len(paths),
                            lines=lambda name: source_lines(texts.get(name, b"")))
         click.echo(text, nl=False)
     sys.exit(1 if any(d.is_error for d in diagnostics) else 0)
+
+
+def _fixed(path: Path, catalog: Catalog) -> tuple[bytes, bytes, list] | None:
+    """(original bytes, fixed bytes, fixes applied) of a UTF-8 file with safe fixes; None when it has none.
+
+    The text keeps its line breaks and byte-order mark: only the fixed characters change.
+    """
+    from ..config.fixes import fix_text
+
+    try:
+        content = path.read_bytes()
+        text = content.decode("utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return None  # the report says why
+    fixed, applied = fix_text(text, str(path), catalog)
+    if not applied:
+        return None
+    bom = b"\xef\xbb\xbf" if content.startswith(b"\xef\xbb\xbf") else b""
+    return content, bom + fixed.encode("utf-8"), applied
+
+
+def _apply_fixes(paths: list[Path], catalog: Catalog) -> None:
+    """Write each file's safe fixes in place; say each one on stderr (stdout keeps the report)."""
+    for path in paths:
+        found = _fixed(path, catalog)
+        if found is None:
+            continue
+        _, fixed, applied = found
+        path.write_bytes(fixed)
+        for item in applied:
+            d = item.diagnostic
+            click.echo(f"{d.file}:{d.line}:{d.column}: fixed [{d.code}] {item.fix.title}", err=True)
+
+
+def _show_fixes(paths: list[Path], catalog: Catalog) -> bool:
+    """Print the safe fixes of every file as a unified diff; whether there was any."""
+    from difflib import unified_diff
+
+    changed = False
+    for path in paths:
+        found = _fixed(path, catalog)
+        if found is None:
+            continue
+        changed = True
+        before, after = (b.decode("utf-8-sig").splitlines(keepends=True) for b in found[:2])
+        click.echo("".join(unified_diff(before, after, f"a/{path}", f"b/{path}")), nl=False)
+    return changed
 
 
 @click.command()

@@ -1,15 +1,15 @@
-"""The config compiler: MassGen YAML → diagnostics (file:line:col) and a validated RunSpec.
+"""The config compiler: MassGen YAML → diagnostics (file:line:col) and a validated RunPlan.
 
 Importing this package stays light: no HTTP client, MCP or jsonschema on the ``massgen validate`` path.
 """
 
 from .compiler import CompileResult, compile_file, compile_mapping, compile_text, default_catalog
-from .spec import AgentSpec, RunSpec
+from .plan import AgentPlan, RunPlan
 
 __all__ = [
-    "AgentSpec",
+    "AgentPlan",
     "CompileResult",
-    "RunSpec",
+    "RunPlan",
     "compile_file",
     "compile_mapping",
     "compile_text",

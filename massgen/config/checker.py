@@ -15,7 +15,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ..diagnostics import Severity
+from ..diagnostics import Fix, Severity
+from ..suggest import closest, did_you_mean
 
 Path = tuple[str | int, ...]
 
@@ -35,21 +36,26 @@ class Issue:
     hint: str | None = None
     severity: Severity = Severity.ERROR
     at_key: bool = False
+    fixes: tuple[Fix, ...] = ()
 
 
-def closest(word: str, choices: Any) -> str | None:
-    """The closest of ``choices`` to ``word`` (click-style "did you mean"), or None."""
-    if len(word) > 100:  # no key is that long, and difflib is quadratic
-        return None
-    from difflib import get_close_matches  # only needed when something is wrong
+def rename_fixes(key: str, choices: Any, present: Any = ()) -> tuple[Fix, ...]:
+    """The fix of a misspelt key: rename it to its closest match, never to a key ``present`` already.
 
-    matches = get_close_matches(word, [str(c) for c in choices], n=1, cutoff=0.6)
-    return matches[0] if matches else None
+    Safe (``massgen validate --fix`` applies it) only when that match is the one close match.
+    """
+    choices = [str(c) for c in choices]
+    match = closest(key, choices)
+    if match is None or match in present:
+        return ()
+    only = closest(key, [c for c in choices if c != match]) is None
+    return (Fix("rename-key", f"Rename `{key}` to `{match}`", match, safe=only),)
 
 
-def did_you_mean(word: str, choices: Any) -> str | None:
-    match = closest(word, choices)
-    return f"did you mean `{match}`?" if match else None
+def replace_fixes(value: str, choices: Any) -> tuple[Fix, ...]:
+    """The fix of a misspelt value (an enum, a backend type): offered to editors, never applied unasked."""
+    match = closest(value, choices)
+    return (Fix("replace-value", f"Replace `{value}` with `{match}`", match),) if match else ()
 
 
 # bool before int: a boolean is an int to Python, never to a config's reader.
@@ -147,7 +153,7 @@ class Checker:
             allowed = ", ".join(f"`{v}`" for v in schema["enum"])
             suggestion = did_you_mean(str(value), schema["enum"]) if isinstance(value, str) else None
             out.append(Issue(path, "invalid-value", f"`{name}` must be one of {allowed}, got {value!r}",
-                             hint=suggestion))
+                             hint=suggestion, fixes=replace_fixes(value, schema["enum"]) if suggestion else ()))
         if "const" in schema and not _same(value, schema["const"]):
             out.append(Issue(path, "invalid-value", f"`{name}` must be {schema['const']!r}, got {value!r}"))
         if _non_finite(value):
@@ -204,7 +210,8 @@ class Checker:
                 severity = Severity.WARNING if extra is not False else Severity.ERROR
                 where = f"in `{key_name(path)}`" if path else "at the top level"
                 out.append(Issue(child, "unknown-key", f"unknown key `{key}` {where}",
-                                 hint=did_you_mean(str(key), properties), severity=severity, at_key=True))
+                                 hint=did_you_mean(str(key), properties), severity=severity, at_key=True,
+                                 fixes=rename_fixes(str(key), properties, value)))
 
     def _alternatives(self, value: Any, schema: dict[str, Any], path: Path, out: list[Issue]) -> None:
         one_of = "oneOf" in schema

@@ -1,8 +1,8 @@
-"""The config compiler: YAML text → Document → diagnostics + RunSpec, in one pass that never raises.
+"""The config compiler: YAML text → Document → diagnostics + RunPlan, in one pass that never raises.
 
 Order of work: the base schema (top-level, orchestrator, ui, agents), the root rules, then per agent:
 resolve the backend type (or infer it from the model), check each backend key against the catalog's
-parameter fragments, run the backend rules, and build the AgentSpec.
+parameter fragments, run the backend rules, and build the AgentPlan.
 """
 
 from __future__ import annotations
@@ -14,23 +14,21 @@ from functools import lru_cache
 from pathlib import Path as FilePath
 from typing import Any
 
-from ..catalog import TOOL_FLAGS, BackendDef, Catalog, load_catalog
-from ..diagnostics import Diagnostic, Severity, sort_key
+from ..catalog import TOOL_FLAGS, Catalog, load_catalog
+from ..diagnostics import Diagnostic, Fix, Severity, sort_key
+from ..document import Document, load_document, pointer
 from ..resources import data_dir
-from .checker import Checker, Issue, Path, describe, did_you_mean
-from .document import Document, load_document, pointer
-from .envvars import substitute_config_variables
-from .rules import BACKEND_RULES, BackendContext, agent_entries, mcp_server_entries, root_rules
-from .spec import AgentSpec, RunSpec
-
-# Parameter groups that configure the runtime rather than the provider request.
-RUNTIME_GROUPS = ("core", "mcp", "command_line", "framework")
+from ..suggest import did_you_mean
+from .checker import Checker, Issue, Path, describe, rename_fixes, replace_fixes
+from .plan import RunPlan
+from .planner import build_plan, shared_context_paths
+from .rules import BACKEND_RULES, BackendContext, agent_entries, root_rules
 
 
 @dataclass(slots=True)
 class CompileResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
-    spec: RunSpec | None = None
+    spec: RunPlan | None = None
 
     @property
     def has_errors(self) -> bool:
@@ -100,11 +98,11 @@ class _Compiler:
             self.diagnostics.append(Diagnostic(
                 file=self.document.filename, line=line, column=column, end_line=end_line,
                 end_column=end_column, severity=issue.severity, code=issue.code, message=issue.message,
-                path=pointer(issue.path), hint=issue.hint,
+                path=pointer(issue.path), hint=issue.hint, fixes=issue.fixes,
             ))
 
-    def run(self) -> RunSpec | None:
-        """Check everything; build the RunSpec only from a config without errors (it trusts the data)."""
+    def run(self) -> RunPlan | None:
+        """Check everything; build the RunPlan only from a config without errors (it trusts the data)."""
         data = self.document.data
         if not isinstance(data, dict):
             self.report([Issue((), "root-not-mapping", f"the config must be a mapping of keys, not {describe(data)}",
@@ -118,8 +116,8 @@ class _Compiler:
         if any(d.is_error for d in self.diagnostics):
             return None
         shared = shared_context_paths(data.get("orchestrator"))
-        return RunSpec(
-            agents=[build_agent_spec(ctx, agent, _default_id(path, index), self.catalog, shared)
+        return RunPlan(
+            agents=[build_plan(ctx, agent, _default_id(path, index), self.catalog, shared)
                     for ctx, agent, path, index in checked if ctx is not None],
             orchestrator=_mapping(data.get("orchestrator")),
             timeout_settings=_mapping(data.get("timeout_settings")),
@@ -141,15 +139,17 @@ class _Compiler:
         if type_name is None:
             if not isinstance(model, str):
                 self.report([Issue(path, "missing-key", "the backend needs `type` (or a `model` that names one)",
-                                   hint=f"add `type:`; one of {', '.join(self.catalog.backends)}", at_key=True)])
+                                   hint=f"add `type:`; one of {', '.join(self.catalog.backends)}", at_key=True,
+                                   fixes=self.add_type_fixes())])
                 return None
             definition = self.catalog.infer_backend(model)
             if definition is None:
                 self.report([Issue((*path, "model"), "unknown-model",
                                    f"cannot tell the backend from the model name `{model}`",
-                                   hint="add `type:` (e.g. `type: openai`); `massgen backends` lists them")])
+                                   hint="add `type:` (e.g. `type: openai`); `massgen backends` lists them",
+                                   fixes=self.add_type_fixes())])
                 return None
-            return BackendContext(path, backend, definition, None, tuple(self.catalog.providers.values()))
+            return BackendContext(path, backend, definition, None, self.catalog)
         if not isinstance(type_name, str):
             self.report([Issue((*path, "type"), "invalid-type", "`type` must be a string")])
             return None
@@ -157,7 +157,8 @@ class _Compiler:
         if resolved is None:
             self.report([Issue((*path, "type"), "unknown-backend-type", f"unknown backend type `{type_name}`",
                                hint=did_you_mean(type_name, self.catalog.type_names())
-                               or "`massgen backends` lists the backend types")])
+                               or "`massgen backends` lists the backend types",
+                               fixes=replace_fixes(type_name, self.catalog.type_names()))])
             return None
         definition, preset = resolved
         base_url = backend.get("base_url")
@@ -165,7 +166,12 @@ class _Compiler:
             match = self.catalog.provider_for_url(base_url)
             if match is not None and match.backend == definition.type:
                 preset = match
-        return BackendContext(path, backend, definition, preset, tuple(self.catalog.providers.values()))
+        return BackendContext(path, backend, definition, preset, self.catalog)
+
+    def add_type_fixes(self) -> tuple[Fix, ...]:
+        """One "add `type: X`" per backend type, for an editor to offer (the path of a fix on `model`
+        is the model's: the line goes into the mapping that holds it)."""
+        return tuple(Fix("add-key", f"Add `type: {name}`", f"type: {name}") for name in self.catalog.backends)
 
     def check_keys(self, ctx: BackendContext) -> None:
         parameters = ctx.definition.parameters
@@ -188,61 +194,7 @@ class _Compiler:
         known = [*ctx.definition.parameters, *TOOL_FLAGS]
         return Issue(path, "unknown-key", f"unknown key `{key}` in the `{ctx.name}` backend",
                      hint=did_you_mean(key, known) or f"`massgen backends show {ctx.definition.type}` lists its keys",
-                     at_key=True)
-
-
-def is_provider_parameter(key: str, definition: BackendDef, catalog: Catalog) -> bool:
-    """Whether a backend key goes to the provider's request (not runtime settings, tool flags, ignored keys)."""
-    fragment = definition.parameters.get(key)
-    return (fragment is not None and key not in TOOL_FLAGS and fragment.get("x-runtime") != "ignored"
-            and not any(key in catalog.groups.get(group, {}) for group in RUNTIME_GROUPS))
-
-
-def shared_context_paths(orchestrator: Any) -> list[dict[str, str]]:
-    """The orchestrator's ``context_paths``, read-only for every agent (MassGen's write permission belongs to the
-    final presenter alone, which this runtime does not single out)."""
-    entries = orchestrator.get("context_paths") if isinstance(orchestrator, dict) else None
-    return [{"path": entry if isinstance(entry, str) else str(entry["path"]), "permission": "read"}
-            for entry in entries or ()]
-
-
-def build_agent_spec(ctx: BackendContext, agent: dict[str, Any], default_id: str, catalog: Catalog,
-                     shared_paths: list[dict[str, str]] | None = None) -> AgentSpec:
-    """The runtime's view of one agent; ``params`` keeps only what goes to the provider."""
-    backend, definition, preset = ctx.backend, ctx.definition, ctx.preset
-    if shared_paths:
-        backend = {**backend, "context_paths": [*(backend.get("context_paths") or []), *shared_paths]}
-    config_variables = {"cwd": os.path.abspath(backend["cwd"])} if isinstance(backend.get("cwd"), str) else {}
-    backend = substitute_config_variables(backend, {**os.environ, **config_variables})
-    parameters = definition.parameters
-    params = {k: v for k, v in backend.items() if is_provider_parameter(k, definition, catalog)}
-    base_url = backend.get("base_url") or (preset.base_url if preset else None) or definition.base_url
-    if definition.base_url_env and not backend.get("base_url") and os.environ.get(definition.base_url_env):
-        base_url = os.environ[definition.base_url_env]
-    api_key = backend.get("api_key")
-    disallowed = backend.get("disallowed_tools", parameters.get("disallowed_tools", {}).get("default", []))
-    return AgentSpec(
-        id=agent.get("id") if isinstance(agent.get("id"), str) else default_id,
-        backend_type=definition.type,
-        protocol=definition.protocol,
-        model=backend.get("model"),
-        provider=preset.name if preset else None,
-        base_url=base_url if isinstance(base_url, str) else None,
-        api_key=api_key if isinstance(api_key, str) else None,
-        api_key_env=ctx.api_key_env(),
-        system_message=agent.get("system_message"),
-        params=params,
-        tool_flags={f: backend[f] for f in TOOL_FLAGS if isinstance(backend.get(f), bool)},
-        mcp_servers=[{**entry, "name": name} for _, name, entry in
-                     mcp_server_entries(backend.get("mcp_servers"), ())],
-        allowed_tools=list(backend["allowed_tools"]) if isinstance(backend.get("allowed_tools"), list) else None,
-        disallowed_tools=list(disallowed),
-        exclude_tools=list(backend.get("exclude_tools") or []),
-        cwd=backend.get("cwd"),
-        voting_sensitivity=agent.get("voting_sensitivity") or backend.get("voting_sensitivity"),
-        backend=dict(backend),
-        catalog=catalog,
-    )
+                     at_key=True, fixes=rename_fixes(key, known, ctx.backend))
 
 
 def _default_id(path: Path, index: int) -> str:

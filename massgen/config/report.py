@@ -8,8 +8,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..diagnostics import Diagnostic, Severity
+from ..document import split_lines
 from ..errors import redact
-from .document import split_lines
 
 _COLORS = {Severity.ERROR: "\x1b[1;31m", Severity.WARNING: "\x1b[1;33m", Severity.INFO: "\x1b[1;36m"}
 _BOLD, _DIM, _RESET = "\x1b[1m", "\x1b[2m", "\x1b[0m"
@@ -106,10 +106,13 @@ def _escape(text: str, *, prop: bool = False) -> str:
     return text.replace(":", "%3A").replace(",", "%2C") if prop else text
 
 
-def format_github(diagnostics: Sequence[Diagnostic]) -> str:
-    """GitHub Actions workflow commands: one annotation per diagnostic."""
+def format_github(diagnostics: Sequence[Diagnostic], show_info: bool = False) -> str:
+    """GitHub Actions workflow commands: one annotation per diagnostic (info ones only with ``show_info``, as in
+    the text format: a notice on every agent would bury the annotations that matter)."""
     out = []
     for d in diagnostics:
+        if d.severity is Severity.INFO and not show_info:
+            continue
         data = d.to_json()
         props = (f"file={_escape(d.file, prop=True)},line={d.line},col={d.column},"
                  f"endLine={data['end_line']},endColumn={data['end_column']},title={_escape(d.code, prop=True)}")

@@ -11,13 +11,15 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from ..catalog import TOOL_FLAGS, BackendDef, ProviderDef
-from ..diagnostics import Severity
+from ..catalog import TOOL_FLAGS, BackendDef, Catalog, ProviderDef
+from ..catalog.model import merge_facts
+from ..diagnostics import Fix, Severity
 from .checker import Issue, Path
 from .envvars import CONFIG_VARIABLES, malformed_references, references
+from .mcp_servers import normalise_servers, server_entries
+from .routing import APIKey, resolve_base_url, route_api_key
 
 WARNING, INFO = Severity.WARNING, Severity.INFO
-HTTP_TRANSPORTS = ("streamable-http", "sse", "http")
 FILTER_LISTS = ("disallowed_tools", "exclude_tools")
 
 
@@ -29,7 +31,7 @@ class BackendContext:
     backend: dict[str, Any]
     definition: BackendDef
     preset: ProviderDef | None
-    presets: tuple[ProviderDef, ...] = ()  # the catalog's presets (presets_with picks this backend's)
+    catalog: Catalog
 
     @property
     def name(self) -> str:
@@ -37,11 +39,15 @@ class BackendContext:
 
     def presets_with(self, flag: str) -> list[str]:
         """The presets of this backend that declare ``flag`` supported."""
-        return [p.name for p in self.presets if p.backend == self.definition.type and p.tool_flags.get(flag) == "supported"]
+        return [p.name for p in self.catalog.providers.values()
+                if p.backend == self.definition.type and p.tool_flags.get(flag) == "supported"]
 
-    def api_key_env(self) -> list[str]:
-        return list(self.preset.api_key_env if self.preset and self.preset.api_key_env
-                    else self.definition.api_key_env)
+    def api_key(self) -> APIKey:
+        """Where this agent's key will come from, as the plan will decide it (``massgen.config.routing``)."""
+        definition, preset = self.definition, self.preset
+        request = merge_facts(definition.request, preset.request) if preset else definition.request
+        base_url, _ = resolve_base_url(definition, preset, self.backend, request, os.environ)
+        return route_api_key(definition, preset, self.backend, base_url, self.catalog, os.environ)
 
 
 # --- the whole config ----------------------------------------------------------------------------
@@ -130,9 +136,10 @@ def tool_flag_rule(ctx: BackendContext) -> Iterator[Issue]:
             yield from _tool_model_rule(ctx, flag, path)
             continue
         hint = ctx.definition.hints.get(flag) or f"remove `{flag}`; `massgen backends` shows who supports it"
+        remove = (Fix("remove-key", f"Remove `{flag}`"),)
         if support == "not_applicable":
             yield Issue(path, "unsupported-capability", f"`{flag}` does not apply to `{ctx.name}`",
-                        hint=hint, severity=WARNING, at_key=True)
+                        hint=hint, severity=WARNING, at_key=True, fixes=remove)
             continue
         if support == "varies" or ctx.preset:
             source = (ctx.preset.tool_sources.get(flag) or {}).get("source") if ctx.preset else None
@@ -141,7 +148,8 @@ def tool_flag_rule(ctx: BackendContext) -> Iterator[Issue]:
                     + f"; presets with this built-in tool: {having}")
         what = ("has no built-in tool for" if ctx.preset or support != "varies"
                 else "(a provider without a preset) has no built-in tool MassGen knows for")
-        yield Issue(path, "unsupported-capability", f"`{ctx.name}` {what} `{flag}`", hint=hint, at_key=True)
+        yield Issue(path, "unsupported-capability", f"`{ctx.name}` {what} `{flag}`", hint=hint, at_key=True,
+                    fixes=remove)
 
 
 def _tool_model_rule(ctx: BackendContext, flag: str, path: Path) -> Iterator[Issue]:
@@ -212,6 +220,12 @@ def model_rule(ctx: BackendContext) -> Iterator[Issue]:
                 hint=hint + " (`massgen backends show " + ctx.name + "` lists the known ones)", at_key=True)
 
 
+def required_parameter_rule(ctx: BackendContext) -> Iterator[Issue]:
+    """A parameter the backend cannot run without (claude_code's ``cwd``, as in MassGen)."""
+    for _, message, hint in ctx.definition.missing_parameters(ctx.backend):
+        yield Issue(ctx.path, "missing-required-parameter", message, hint=hint, at_key=True)
+
+
 def model_retirement_rule(ctx: BackendContext) -> Iterator[Issue]:
     """A model the provider has retired (or soon will): the catalog knows the date (the preset's list, then the
     backend's), the config may not."""
@@ -246,41 +260,18 @@ def execution_mode_rule(ctx: BackendContext) -> Iterator[Issue]:
 
 def mcp_server_entries(value: Any, path: Path) -> list[tuple[Path, str | None, dict[str, Any]]]:
     """(path, name, entry) of every server, from the list form or the name → entry mapping form."""
-    if isinstance(value, list):
-        return [((*path, i), e.get("name") if isinstance(e.get("name"), str) else None, e)
-                for i, e in enumerate(value) if isinstance(e, dict)]
-    if isinstance(value, dict):
-        return [((*path, str(k)), str(k), e) for k, e in value.items() if isinstance(e, dict)]
-    return []
-
-
-def transport(entry: dict[str, Any]) -> str:
-    if isinstance(entry.get("type"), str):
-        return entry["type"]
-    return "streamable-http" if "url" in entry and "command" not in entry else "stdio"
+    return [((*path, key), name, entry) for key, name, entry in server_entries(value)]
 
 
 def mcp_server_rule(ctx: BackendContext) -> Iterator[Issue]:
-    """MCP server entries that could not start."""
+    """MCP server entries that could not start, as the runtimes' own normaliser finds them."""
     servers_path = (*ctx.path, "mcp_servers")
-    seen: set[str] = set()
-    for path, name, entry in mcp_server_entries(ctx.backend.get("mcp_servers"), servers_path):
-        label = f"MCP server `{name}`" if name else "this MCP server"
-        if name is None:
-            yield Issue(path, "mcp-server-name", "this MCP server has no `name`",
-                        hint="add `name: <server>`; its tools appear as mcp__<name>__<tool>")
-        elif name in seen:  # only the list form can repeat a name
-            yield Issue((*path, "name"), "duplicate-mcp-server", f"{label} is defined twice",
-                        hint="give each server its own name")
-        if name:
-            seen.add(name)
-        kind = transport(entry)
-        if kind == "stdio" and not entry.get("command"):
-            yield Issue(path, "mcp-server-command", f"{label} uses stdio but has no `command` to start",
-                        hint="add `command:` (e.g. npx) and `args:`, or `type: streamable-http` with `url:`")
-        elif kind in HTTP_TRANSPORTS and not entry.get("url"):
-            yield Issue(path, "mcp-server-url", f"{label} uses {kind} but has no `url`",
-                        hint="add `url: https://...` or use `type: stdio` with `command:`")
+    _, problems = normalise_servers(ctx.backend.get("mcp_servers"))
+    for problem in problems:
+        if problem.code == "mcp-server-type":
+            continue  # the schema's enum has said it, with a "did you mean"
+        yield Issue((*servers_path, *problem.key), problem.code, problem.message, hint=problem.hint)
+    for path, _, entry in mcp_server_entries(ctx.backend.get("mcp_servers"), servers_path):
         yield from _filter_conflicts(entry, path)
 
 
@@ -323,15 +314,42 @@ def env_reference_rule(ctx: BackendContext) -> Iterator[Issue]:
 def literal_api_key_rule(ctx: BackendContext) -> Iterator[Issue]:
     key = ctx.backend.get("api_key")
     if isinstance(key, str) and key and "${" not in key:
-        env = ctx.api_key_env()
+        env = ctx.api_key().variables
         hint = (f"remove `api_key` and set {env[0]}, or write `api_key: ${{{env[0]}}}`" if env
                 else "write `api_key: ${YOUR_VARIABLE}` and set that variable")
+        fixes = (Fix("replace-value", f"Replace the key with `${{{env[0]}}}`", f"${{{env[0]}}}"),) if env else ()
         yield Issue((*ctx.path, "api_key"), "literal-api-key",
                     "an API key is written in the config file; anyone who sees the file sees the key",
-                    hint=hint, severity=WARNING)
+                    hint=hint, severity=WARNING, fixes=fixes)
+
+
+def api_key_rule(ctx: BackendContext) -> Iterator[Issue]:
+    """Where the agent's key will come from (info), and an error when the endpoint's own key is missing while
+    another provider's is set: that key is never sent there (``massgen.config.routing``)."""
+    definition, catalog = ctx.definition, ctx.catalog
+    if not (definition.api_key_env or definition.key_follows_host or ctx.preset or "api_key" in ctx.backend):
+        return  # a runtime without a key of its own (ag2 keeps keys in its llm_config)
+    key = ctx.api_key()
+    where = (*ctx.path, "api_key") if "api_key" in ctx.backend else ctx.path
+    hint = ("if this endpoint wants a key, write `api_key: ${VARIABLE}`" if key.origin == "none" and not key.variables
+            else None)
+    yield Issue(where, "api-key-source", f"API key: {key.route()}", hint=hint, severity=INFO, at_key=where == ctx.path)
+    if key.origin != "none" or not key.required or not definition.key_follows_host:
+        return
+    ours = set(key.variables)
+    others = sorted({v for b in catalog.backends.values() for v in b.api_key_env}
+                    | {v for p in catalog.providers.values() for v in p.api_key_env})
+    present = [v for v in others if v not in ours and os.environ.get(v)]
+    if present:
+        needed = " or ".join(key.variables)
+        yield Issue(ctx.path, "api-key-of-another-provider",
+                    f"this endpoint belongs to `{key.owner}`, whose key ({needed}) is not set; "
+                    + (f"{present[0]} belongs to another provider and is" if len(present) == 1
+                       else f"{', '.join(present)} belong to other providers and are") + " never sent here", hint=f"set {key.variables[0]}, or write `api_key: ${{{key.variables[0]}}}`",
+                    at_key=True)
 
 
 BACKEND_RULES: tuple[Callable[[BackendContext], Iterator[Issue]], ...] = (
-    tool_flag_rule, mcp_support_rule, base_url_rule, model_rule, model_retirement_rule, execution_mode_rule,
-    mcp_server_rule, tool_filter_rule, env_reference_rule, literal_api_key_rule,
+    tool_flag_rule, mcp_support_rule, base_url_rule, model_rule, required_parameter_rule, model_retirement_rule,
+    execution_mode_rule, mcp_server_rule, tool_filter_rule, env_reference_rule, literal_api_key_rule, api_key_rule,
 )

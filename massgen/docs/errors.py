@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Collection
 from typing import Any
 
 from ..catalog import BackendDef, ProviderDef
 from ..errors import MassGenError
+from ..suggest import did_you_mean
 
 Owner = BackendDef | ProviderDef
 
@@ -48,7 +48,6 @@ def check_keys(owner: Owner, block: Any, known: Collection[str], prefix: str) ->
         raise fail(owner, prefix, f"must be a mapping, not {type(block).__name__}")
     for key in block:
         if key not in known:
-            close = difflib.get_close_matches(str(key), list(known), n=1)
-            hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(known)}"
+            hint = did_you_mean(key, known) or f"known keys: {', '.join(known)}"
             raise fail(owner, f"{prefix}.{key}", f"unknown key; {hint}")
     return block

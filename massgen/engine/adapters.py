@@ -7,34 +7,40 @@ make every difference.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
 
-from ..config.spec import AgentSpec
+from ..config.plan import AgentPlan
 from ..conversation import Message, ToolSpec
+from ..errors import BadRequestError
 from ..events import Event
 from .decoders import DECODERS
 from .profile import Profile, resolve
 from .request import HTTPRequest, build_request
+from .tools import name_tools_in_error
 from .transport import Policy, stream_events
 
 
 class HTTPBackend:
     """Streams one model turn over HTTP. Keys are resolved (or reported missing) when it is created."""
 
-    def __init__(self, spec: AgentSpec, profile: Profile) -> None:
+    def __init__(self, spec: AgentPlan, profile: Profile) -> None:
         self.spec = spec
         self.profile = profile
         self.policy = Policy.from_params({**spec.params, **spec.backend})  # timeout/max_retries are core keys
         self._decoder = DECODERS[profile.protocol]
-        self._label = f"{spec.id} ({profile.provider or profile.backend_type})"
+        self._label = f"{spec.id} ({spec.provider or spec.backend_type})"
 
     def build_request(self, messages: list[Message], tools: list[ToolSpec]) -> HTTPRequest:
         return build_request(self.profile, self.spec, messages, tools)
 
-    def stream(self, messages: list[Message], tools: list[ToolSpec]) -> AsyncIterator[Event]:
+    async def stream(self, messages: list[Message], tools: list[ToolSpec]) -> AsyncIterator[Event]:
+        """The turn's events; a provider's refusal that points at a tool names its MCP server and tool."""
         request = self.build_request(messages, tools)
-        secrets = (self.profile.api_key,) if self.profile.api_key else ()
-        return stream_events(request, self._decoder, self.policy, self._label, secrets, self.spec.id)
+        try:
+            async for event in stream_events(request, self._decoder, self.policy, self._label, self.spec.secrets,
+                                             self.spec.id):
+                yield event
+        except BadRequestError as exc:
+            raise name_tools_in_error(exc, tools) from None
 
     async def aclose(self) -> None:
         """Nothing to release: connections belong to the process-wide pool."""
@@ -43,6 +49,6 @@ class HTTPBackend:
         return f"HTTPBackend({self.spec.id!r}, {self.profile.protocol}, {self.profile.base_url})"
 
 
-def create(spec: AgentSpec, catalog: Any = None) -> HTTPBackend:
-    """``catalog`` defaults to the bundled one plus MASSGEN_CATALOG_PATH (pass the run's own for --catalog)."""
-    return HTTPBackend(spec, resolve(spec, catalog))
+def create(spec: AgentPlan) -> HTTPBackend:
+    """The backend of one plan; raises ConfigError / MissingAPIKeyError when the plan cannot run."""
+    return HTTPBackend(spec, resolve(spec))

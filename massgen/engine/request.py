@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..config.spec import AgentSpec
+from ..catalog.model import merge_facts
+from ..config.plan import AgentPlan
 from ..conversation import Message, ToolSpec
 from ..errors import ConfigError
 from .codecs import CODECS
-from .profile import Profile, deep_merge
+from .profile import Profile
 from .template import OMIT, load_template, render_value
+from .tools import fit_tools
 
 
 @dataclass
@@ -26,11 +27,11 @@ class HTTPRequest:
     content: bytes = field(repr=False)
 
 
-def build_request(profile: Profile, spec: AgentSpec, messages: list[Message], tools: list[ToolSpec]) -> HTTPRequest:
+def build_request(profile: Profile, spec: AgentPlan, messages: list[Message], tools: list[ToolSpec]) -> HTTPRequest:
     facts = profile.facts
     model = spec.model or ""
-    context = CODECS[profile.protocol].render(messages, tools)
-    settings = {**profile.schema_defaults, **_settings_from_env(facts), **spec.params}
+    context = CODECS[profile.protocol].render(messages, fit_tools(tools, facts, f"agent {spec.id!r}"))
+    settings = {**spec.parameter_defaults, **spec.settings_env, **spec.params}
     params, header_values = _params(profile, spec, model)
     context.update(model=model, base_url=profile.base_url, params=params, settings=settings, omit=OMIT)
     builtin_tools, builtin_headers, builtin_body = _builtin_tools(profile, spec, context)
@@ -43,18 +44,18 @@ def build_request(profile: Profile, spec: AgentSpec, messages: list[Message], to
 
     _, template = load_template(profile.protocol)
     rendered = template(context)
-    body = deep_merge(deep_merge(rendered["body"], builtin_body), facts.get("body") or {}, drop_nulls=True)
+    body = merge_facts(merge_facts(rendered["body"], builtin_body), facts.get("body") or {}, drop_nulls=True)
     body.update(spec.params.get("extra_body") or {})  # extra_body is passed through as the SDKs do
     headers = {k.lower(): str(v) for k, v in rendered["headers"].items()}
     auth = facts.get("auth") or {}
     if profile.api_key and auth.get("header"):
-        headers[auth["header"]] = f"{auth.get('prefix', '')}{profile.api_key}"
+        headers[auth["header"]] = f"{auth.get('prefix', '')}{profile.api_key.reveal()}"
     content = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
     query = {k: str(v) for k, v in rendered["query"].items()}
     return HTTPRequest(rendered["method"], rendered["url"], query, headers, body, content)
 
 
-def _params(profile: Profile, spec: AgentSpec, model: str) -> tuple[dict[str, Any], dict[str, str]]:
+def _params(profile: Profile, spec: AgentPlan, model: str) -> tuple[dict[str, Any], dict[str, str]]:
     """The provider parameters to send: defaults, model rules, renames (dotted paths nest), header params."""
     facts = profile.facts
     header_params = facts.get("header_params") or {}
@@ -88,13 +89,8 @@ def _params(profile: Profile, spec: AgentSpec, model: str) -> tuple[dict[str, An
     return body, headers
 
 
-def _settings_from_env(facts: dict[str, Any]) -> dict[str, str]:
-    """``settings_env: {api_version: AZURE_OPENAI_API_VERSION}``: a setting the config leaves out, from the env."""
-    return {name: os.environ[var] for name, var in (facts.get("settings_env") or {}).items() if os.environ.get(var)}
-
-
 def _builtin_tools(
-    profile: Profile, spec: AgentSpec, context: dict[str, Any]
+    profile: Profile, spec: AgentPlan, context: dict[str, Any]
 ) -> tuple[list[dict[str, Any]], list[dict[str, str]], dict[str, Any]]:
     """Tools, headers and body fields of the enabled built-in tools (templates: options come from ``settings``).
 
@@ -107,7 +103,7 @@ def _builtin_tools(
     available = profile.facts.get("builtin_tools") or {}
     for flag, enabled in spec.tool_flags.items():
         if enabled and available.get(flag) is None:
-            name = profile.provider or profile.backend_type
+            name = spec.provider or spec.backend_type
             raise ConfigError(f"agent {spec.id!r}: {name!r} has no built-in tool for {flag}; remove it from the config")
     for flag, entry in available.items():  # in the catalog's order, so requests are stable
         if not (spec.tool_flags.get(flag) or spec.params.get(flag)) or entry is None:
@@ -115,7 +111,7 @@ def _builtin_tools(
         entry = render_value(entry, context)
         tools += entry.get("tools") or []
         headers.append(entry.get("headers") or {})
-        body = deep_merge(body, entry.get("body") or {})
+        body = merge_facts(body, entry.get("body") or {})
     return tools, headers, body
 
 
@@ -146,7 +142,7 @@ def _set_path(target: dict[str, Any], path: str, value: Any) -> None:
     for part in parents:
         target = target.setdefault(part, {})
     current = target.get(leaf)
-    target[leaf] = deep_merge(current, value) if isinstance(current, dict) and isinstance(value, dict) else value
+    target[leaf] = merge_facts(current, value) if isinstance(current, dict) and isinstance(value, dict) else value
 
 
 def _camel(name: str) -> str:

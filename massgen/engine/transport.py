@@ -15,33 +15,24 @@ import time
 import weakref
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 import httpx
 
-from ..errors import BackendError, ProviderError, StreamError, TimeoutError_, redact
+from ..errors import BackendError, ProviderError, StreamError, TimeoutError_, redact, status_error
 from ..events import Event
-from ..resources import data_dir
-from .decoders.base import error_for_status
+from ..resources import http_facts
 from .request import HTTPRequest
 from .sse import SSEParser
 
 _CLIENTS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, httpx.AsyncClient] = weakref.WeakKeyDictionary()
 
 
-@cache
-def http_defaults() -> dict[str, Any]:
-    from ruamel.yaml import YAML
-
-    return YAML(typ="safe").load((data_dir("templates") / "requests" / "http.yaml").read_text())
-
-
 def shared_client() -> httpx.AsyncClient:
     loop = asyncio.get_running_loop()
     client = _CLIENTS.get(loop)
     if client is None or client.is_closed:
-        pool = http_defaults()["pool"]
+        pool = http_facts()["pool"]
         limits = httpx.Limits(max_connections=pool["max_connections"], max_keepalive_connections=pool["max_keepalive_connections"])
         client = _CLIENTS[loop] = httpx.AsyncClient(limits=limits, follow_redirects=False)
     return client
@@ -62,7 +53,7 @@ class Policy:
 
     @classmethod
     def from_params(cls, params: dict[str, Any]) -> Policy:
-        defaults = http_defaults()
+        defaults = http_facts()
         timeout = {**defaults["timeout"], **(params.get("timeout") or {})}
         retries = params.get("max_retries")
         return cls(float(timeout["connect"]), float(timeout["read"]), float(timeout["total"]),
@@ -153,7 +144,7 @@ async def _attempt(
 
 async def _read_body(response: httpx.Response) -> bytes:
     """The (decompressed) body, up to ``error_body_limit`` bytes: enough for any error message."""
-    limit = http_defaults()["error_body_limit"]
+    limit = http_facts()["error_body_limit"]
     body = b""
     async for chunk in response.aiter_bytes():
         body += chunk
@@ -170,19 +161,18 @@ async def _not_a_stream(response: httpx.Response, label: str, secrets: tuple[str
 
 
 async def _status_error(response: httpx.Response, label: str, secrets: tuple[str, ...]) -> Exception:
-    defaults = http_defaults()
     body = await _read_body(response)
     status = response.status_code
     request_id = _request_id(response.headers)
     message = redact(f"{label}: {_provider_message(body) or response.reason_phrase or 'request failed'}", secrets)
-    error = error_for_status(status)(message, status=status, request_id=request_id, provider=label)
-    if status in defaults["retry_statuses"]:
+    error = status_error(message, status, provider=label, request_id=request_id)
+    if error.retryable:
         return _Retry(error, _retry_after(response.headers))
     return error
 
 
 def _request_id(headers: httpx.Headers) -> str | None:
-    return next((headers[h] for h in http_defaults()["request_id_headers"] if h in headers), None)
+    return next((headers[h] for h in http_facts()["request_id_headers"] if h in headers), None)
 
 
 def _provider_message(body: bytes) -> str:
@@ -216,7 +206,7 @@ def _retry_after(headers: httpx.Headers) -> float | None:
 
 
 def _backoff(attempt: int, retry_after: float | None) -> float:
-    defaults = http_defaults()
+    defaults = http_facts()
     if retry_after is not None and 0 <= retry_after <= defaults["max_retry_after"]:
         return retry_after
     backoff = defaults["backoff"]

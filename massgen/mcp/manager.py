@@ -18,6 +18,7 @@ import json
 import os
 import re
 import tempfile
+import time
 from collections.abc import AsyncIterator, Container, Iterable
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
@@ -26,11 +27,12 @@ from typing import IO, Any
 
 import anyio
 
-from ..agent.toolset import Tool, ToolOutcome, Toolset
+from ..config.mcp_servers import McpServer
 from ..conversation import ToolSpec
 from ..errors import MassGenError
-from .config import ServerConfig
+from ..toolset import Tool, ToolOutcome, Toolset
 from .filtering import ToolFilter, offered_name
+from .stdio import StdioReport, stdio_transport
 
 _STOP_TIMEOUT = 10.0  # the SDK's own shutdown escalates to SIGKILL well within this
 _STDERR_LINES, _STDERR_CHARS = 3, 300  # enough of the server's stderr to say why it died
@@ -44,7 +46,7 @@ class McpStartError(MassGenError):
 
 @dataclass
 class _Server:
-    config: ServerConfig
+    config: McpServer
     filter: ToolFilter
     errlog: IO[str]
     session: Any = None
@@ -53,6 +55,8 @@ class _Server:
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task[None] | None = None
+    report: StdioReport = field(default_factory=StdioReport)
+    start_seconds: float | None = None  # how long initialize + tools/list took
 
     def stderr_tail(self) -> str:
         self.errlog.flush()
@@ -61,14 +65,19 @@ class _Server:
         return " | ".join(lines[-_STDERR_LINES:])[-_STDERR_CHARS:]
 
     def describe(self, what: str) -> str:
-        tail = self.stderr_tail() if self.config.transport == "stdio" else ""
-        return f"{what}; server stderr: {tail}" if tail else what
+        """``what`` went wrong, then what the server printed: its stdout noise and the tail of its stderr."""
+        if self.config.transport != "stdio":
+            return what
+        parts = [what, f"it {self.report.noise()}" if self.report.noise() else "", self.stderr_tail()]
+        if parts[2]:
+            parts[2] = f"server stderr: {parts[2]}"
+        return "; ".join(part for part in parts if part)
 
 
 class McpManager:
     def __init__(
         self,
-        servers: list[ServerConfig],
+        servers: list[McpServer],
         *,
         allowed_tools: Iterable[str] | None = None,
         excluded_tools: Iterable[str] = (),
@@ -95,6 +104,22 @@ class McpManager:
     def failures(self) -> dict[str, str]:
         return {name: s.failure for name, s in self._servers.items() if s.failure}
 
+    def notices(self) -> list[tuple[str, str]]:
+        """(code, message) about servers that started but misbehaved: stdout noise, a start close to its timeout."""
+        found: list[tuple[str, str]] = []
+        for name, server in self._servers.items():
+            if server.failure:
+                continue  # its failure says it all
+            noise = server.report.noise()
+            if noise:
+                found.append(("mcp_server_stdout_noise", f"MCP server {name!r} {noise}"))
+            limit = server.config.startup_timeout
+            if server.start_seconds is not None and server.start_seconds > limit / 2:
+                found.append(("mcp_server_slow_start",
+                              f"MCP server {name!r} took {server.start_seconds:.1f}s to start, more than half of its "
+                              f"startup_timeout ({limit:g}s); raise `startup_timeout` on its entry if it may need longer"))
+        return found
+
     async def start(self) -> None:
         """Start every server concurrently; raise only when there were servers and none could start."""
         for server in self._servers.values():
@@ -120,13 +145,17 @@ class McpManager:
                 from mcp import ClientSession
 
                 session = await stack.enter_async_context(ClientSession(read, write))
+                started = time.monotonic()
                 try:
                     with anyio.fail_after(config.startup_timeout):
                         await session.initialize()
                         server.tools = await _list_all_tools(session)
                 except TimeoutError:
-                    server.failure = server.describe(f"did not answer within {config.startup_timeout:g}s at start-up")
+                    server.failure = server.describe(
+                        f"did not answer within {config.startup_timeout:g}s at start-up (raise `startup_timeout` "
+                        "on its entry if it needs longer)")
                     return
+                server.start_seconds = time.monotonic() - started
                 server.session = session
                 server.ready.set()
                 await server.stop.wait()
@@ -134,7 +163,9 @@ class McpManager:
             raise
         except Exception as exc:  # noqa: BLE001 - any start failure becomes a reason the user reads
             if server.failure is None:
-                server.failure = server.describe(_reason(exc, "could not start"))
+                exited = server.report.exited()
+                why = f"could not start: it {exited} before answering" if exited else _reason(exc, "could not start")
+                server.failure = server.describe(why)
         finally:
             server.session = None
             server.ready.set()
@@ -142,13 +173,7 @@ class McpManager:
     def _transport(self, server: _Server) -> Any:
         config = server.config
         if config.transport == "stdio":
-            from mcp import StdioServerParameters, stdio_client
-
-            params = StdioServerParameters(
-                command=config.command or "", args=list(config.args), env=dict(config.env) or None,
-                cwd=stdio_cwd(config.cwd, self._cwd),
-            )
-            return stdio_client(params, errlog=server.errlog)
+            return stdio_transport(config, stdio_cwd(config.cwd, self._cwd), server.errlog, server.report)
         if config.transport == "sse":
             from mcp.client.sse import sse_client
 
@@ -166,7 +191,7 @@ class McpManager:
                 if not server.filter.permits(name, tool.name):
                     toolset.refuse(offered, f"filtered out by allowed_tools/disallowed_tools of server {name!r}")
                     continue
-                spec = ToolSpec(offered, tool.description or "", _input_schema(tool))
+                spec = ToolSpec(offered, tool.description or "", _input_schema(tool), origin=(name, tool.name))
                 toolset.add(Tool(spec, _bind(self, name, tool.name)))
         return toolset
 
@@ -189,7 +214,8 @@ class McpManager:
             raise
         except Exception as exc:  # noqa: BLE001 - a dying server is a tool error, never a crash
             if _connection_closed(exc):
-                server.failure = server.describe("the server process exited")
+                exited = server.report.exited()
+                server.failure = server.describe(f"the server process {exited}" if exited else "the server process exited")
                 server.session = None
             why = server.failure or _reason(exc, "the call failed")
             return ToolOutcome(f"MCP tool {tool!r} of server {server_name!r} failed: {why}", is_error=True)
@@ -224,7 +250,7 @@ def _bind(manager: McpManager, server: str, tool: str) -> Any:
 
 
 @asynccontextmanager
-async def _http_transport(config: ServerConfig) -> AsyncIterator[Any]:
+async def _http_transport(config: McpServer) -> AsyncIterator[Any]:
     """The streamable-HTTP transport over an HTTP client that carries the configured headers."""
     import httpx2  # the HTTP client the mcp SDK is built on
     from mcp.client.streamable_http import streamable_http_client

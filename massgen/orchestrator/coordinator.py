@@ -13,6 +13,8 @@ import asyncio
 import time
 from dataclasses import dataclass
 
+from ..config.plan import AgentPlan
+from ..conversation import Message
 from ..errors import MassGenError, redact
 from ..events import Answer, EventSink, Notice, Vote
 from .participant import Participant
@@ -103,21 +105,8 @@ class Coordinator:
 
     def _start_round(self, agent_id: str, question: str) -> _Running:
         participant = self.participants[agent_id]
-        state = self.board.states[agent_id]
         settings = self.settings.for_agent(participant.spec.voting_sensitivity)
-        limit = settings.max_new_answers_per_agent
-        answers = self.board.answers()
-        view = RoundView(
-            agent_id=agent_id,
-            answers=answers,
-            anon_of=self.board.anon_of,
-            answers_posted=state.answer_count,
-            vote_only=limit is not None and state.answer_count >= limit,
-        )
-        messages = round_messages(
-            question, answers, self.board.anon_of, participant.spec.system_message, settings,
-            vote_only=view.vote_only, history=participant.history,
-        )
+        view, messages = round_inputs(self.board, participant.spec, question, settings, participant.history)
         task = asyncio.create_task(play_round(participant, messages, view, settings, self.sink))
         return _Running(task, self.board.revision)
 
@@ -188,3 +177,17 @@ async def _cancel(tasks: list[asyncio.Task[RoundOutcome]]) -> None:
     for task in tasks:  # a round that failed while the run was ending: nothing more to report about it
         if task.done() and not task.cancelled():
             task.exception()
+
+
+def round_inputs(board: Board, agent: AgentPlan, question: str, settings: CoordinationSettings,
+                 history: list[Message] | None = None) -> tuple[RoundView, list[Message]]:
+    """What an agent's round starts from: what it is shown (and may vote for) and the messages it is sent.
+    ``massgen explain`` shows the first round's through this same function."""
+    state = board.states[agent.id]
+    limit = settings.max_new_answers_per_agent
+    answers = board.answers()
+    view = RoundView(agent_id=agent.id, answers=answers, anon_of=board.anon_of, answers_posted=state.answer_count,
+                     vote_only=limit is not None and state.answer_count >= limit)
+    messages = round_messages(question, answers, board.anon_of, agent.system_message, settings,
+                              vote_only=view.vote_only, history=history)
+    return view, messages

@@ -11,14 +11,14 @@ from dataclasses import dataclass, field
 
 from ..agent import DEFAULT_MAX_ROUNDS, Tool, Toolset, run_agent
 from ..backend import Backend
-from ..config.spec import AgentSpec
+from ..config.plan import AgentPlan
 from ..conversation import Message
 from ..events import EventSink
 
 
 @dataclass
 class Participant:
-    spec: AgentSpec
+    spec: AgentPlan
     backend: Backend
     toolset: Toolset = field(default_factory=Toolset)  # the agent's own tools (MCP, command line, ...)
     history: list[Message] = field(default_factory=list)  # earlier turns of a multi-turn chat

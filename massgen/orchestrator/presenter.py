@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from ..conversation import Message
 from ..events import EventSink, Final, Notice
-from ..output.lines import OutputClosed
 from .participant import Participant
 from .prompts import presentation_messages
 from .state import Board
@@ -44,7 +43,7 @@ async def present(
 
 def ends_the_run(error: BaseException) -> bool:
     """Errors that stop the whole run, wherever they happen: nobody reads the output any more, Ctrl-C, exit."""
-    return isinstance(error, (OutputClosed, BrokenPipeError)) or not isinstance(error, Exception)
+    return isinstance(error, BrokenPipeError) or not isinstance(error, Exception)  # OutputClosed is a BrokenPipeError
 
 
 def present_existing(board: Board, agent_id: str, sink: EventSink, reason: str, *, kind: str = "fallback") -> str:

@@ -1,4 +1,4 @@
-"""Coordination limits and knobs, read from a RunSpec's ``orchestrator`` and ``timeout_settings`` mappings.
+"""Coordination limits and knobs, read from a RunPlan's ``orchestrator`` and ``timeout_settings`` mappings.
 
 Defaults are MassGen's: no per-agent answer cap, a 30-minute orchestrator timeout, lenient voting and
 novelty, three workflow attempts per round (the first try plus two reminders), planning mode off.

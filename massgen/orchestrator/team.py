@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from contextlib import AsyncExitStack
 
-from ..config.spec import RunSpec
+from ..config.plan import RunPlan
 from ..conversation import Message
 from ..events import EventSink
 from .coordinator import Coordinator
@@ -14,7 +14,7 @@ from .participant import Participant
 from .settings import CoordinationSettings
 
 
-async def open_team(spec: RunSpec, stack: AsyncExitStack, sink: EventSink | None = None) -> list[Participant]:
+async def open_team(spec: RunPlan, stack: AsyncExitStack, sink: EventSink | None = None) -> list[Participant]:
     """Backends first (a missing key fails before any MCP server starts), then all toolsets concurrently.
 
     An MCP server that could not start is a ``notice`` to ``sink`` with its agent's id, as in a single-agent run.
@@ -33,7 +33,7 @@ async def open_team(spec: RunSpec, stack: AsyncExitStack, sink: EventSink | None
 
 
 async def ask_team(
-    spec: RunSpec, team: list[Participant], question: str, sink: EventSink, history: list[Message] | None
+    spec: RunPlan, team: list[Participant], question: str, sink: EventSink, history: list[Message] | None
 ) -> str:
     settings = CoordinationSettings.from_spec(spec.orchestrator, spec.timeout_settings)
     for participant in team:

@@ -23,8 +23,9 @@ _ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=s
 MAX_PENDING = 4096  # a producer that never yields to the loop still gets its lines out in bounded batches
 
 
-class OutputClosed(Exception):
-    """Whoever read the output closed it: there is no one left to write the run's events for."""
+class OutputClosed(BrokenPipeError):
+    """Whoever read the output closed it: there is no one left to write the run's events for. A broken pipe, so
+    that the layers below (the orchestrator) stop for it without knowing the output exists."""
 
 
 def encode(record: dict[str, Any]) -> str:

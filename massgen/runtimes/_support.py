@@ -1,23 +1,15 @@
-"""Helpers shared by the runtimes: optional imports, settings with catalog defaults, API keys."""
+"""Helpers shared by the runtimes: optional imports, the silence timeout, a conversation as one prompt."""
 
 from __future__ import annotations
 
 import importlib
-import os
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from ..errors import (
-    AuthenticationError,
-    BackendError,
-    BadRequestError,
-    MissingExtraError,
-    ProviderError,
-    RateLimitError,
-)
+from ..errors import MissingExtraError
 
 if TYPE_CHECKING:
-    from ..config.spec import AgentSpec
+    from ..config.plan import AgentPlan
     from ..conversation import Message
 
 
@@ -31,49 +23,10 @@ def import_extra(module: str, *, package: str, backend: str, extra: str) -> Modu
         raise MissingExtraError(backend, extra, package) from None
 
 
-class Settings:
-    """A backend's parameters as the user set them, falling back to the defaults the catalog declares."""
-
-    def __init__(self, spec: AgentSpec) -> None:
-        from ..catalog import load_catalog
-
-        self._spec = spec
-        backend = (spec.catalog or load_catalog()).backends.get(spec.backend_type)
-        self._declared: dict[str, dict[str, Any]] = backend.parameters if backend else {}
-
-    def is_set(self, name: str) -> bool:
-        return name in self._spec.params or name in self._spec.backend
-
-    def get(self, name: str, fallback: Any = None) -> Any:
-        for source in (self._spec.params, self._spec.backend):
-            if name in source:
-                return source[name]
-        default = self._declared.get(name, {}).get("default")
-        return fallback if default is None else default
-
-
-def silence_timeout(settings: Settings, default: float) -> float:
+def silence_timeout(plan: AgentPlan, default: float) -> float:
     """The config's ``timeout.read``: here, the longest silence accepted from the CLI or the agent."""
-    timeout = settings.get("timeout") or {}
+    timeout = plan.setting("timeout") or {}
     return float(timeout.get("read") or default)
-
-
-def api_key(spec: AgentSpec) -> str | None:
-    """The config's key, else the first set environment variable the catalog names (may be None)."""
-    if spec.api_key:
-        return spec.api_key
-    return next((os.environ[name] for name in spec.api_key_env if os.environ.get(name)), None)
-
-
-def status_error(message: str, status: int | None, provider: str) -> BackendError:
-    """The BackendError class for an HTTP status the runtime's CLI or SDK reported."""
-    if status in (401, 403):
-        return AuthenticationError(message, status=status, provider=provider)
-    if status == 429:
-        return RateLimitError(message, status=status, provider=provider)
-    if status in (400, 404, 422):
-        return BadRequestError(message, status=status, provider=provider)
-    return ProviderError(message, status=status, provider=provider)
 
 
 def transcript_prompt(messages: list[Message]) -> str:

@@ -6,9 +6,9 @@ from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import Any
 
-from ..agent.toolset import Tool, Toolset
 from ..errors import MassGenError
 from ..mcp.filtering import ToolFilter
+from ..toolset import Tool, Toolset
 from .command_line import (
     DEFAULT_IMAGE,
     DEFAULT_TIMEOUT,

@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..agent.toolset import Tool, ToolOutcome
 from ..conversation import ToolSpec
 from ..errors import MassGenError
 from ..mcp.filtering import offered_name
+from ..toolset import Tool, ToolOutcome
 from .paths import PathGuard
 
 SERVER, TOOL = "command_line", "execute_command"

@@ -9,9 +9,9 @@ from typing import Any
 
 import anyio
 
-from ..agent.toolset import Tool, ToolOutcome
 from ..conversation import ToolSpec
 from ..mcp.filtering import offered_name
+from ..toolset import Tool, ToolOutcome
 from .paths import PathGuard
 
 SERVER = "filesystem"

@@ -12,7 +12,7 @@ import pytest
 from massgen.agent import Tool, ToolOutcome, ToolRoundsExceeded, Toolset, run_agent
 from massgen.backend import create_backend
 from massgen.config import compile_mapping
-from massgen.config.spec import RunSpec
+from massgen.config.plan import RunPlan
 from massgen.conversation import Message, ToolSpec
 from massgen.errors import MassGenError
 from massgen.session import run_session
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.anyio
 NO_ARGS = {"type": "object", "properties": {}}
 
 
-def spec_for(server: ProtocolServer, **backend: Any) -> RunSpec:
+def spec_for(server: ProtocolServer, **backend: Any) -> RunPlan:
     data = {"agent": {"id": "solo", "backend": {"type": "chatcompletion", "model": "m1", "api_key": "test-key-abc",
                                                 "base_url": server.openai_base_url, **backend}}}
     result = compile_mapping(data, "<test>")

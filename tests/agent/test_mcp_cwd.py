@@ -10,14 +10,14 @@ import pytest
 
 from massgen.agent.setup import open_toolset
 from massgen.config import compile_mapping
-from massgen.config.spec import AgentSpec
+from massgen.config.plan import AgentPlan
 from massgen.events import ToolCall
 from tests.mcp.helpers import demo
 
 pytestmark = pytest.mark.anyio
 
 
-def agent(**backend: object) -> AgentSpec:
+def agent(**backend: object) -> AgentPlan:
     data = {"agent": {"id": "a", "backend": {"type": "openai", "model": "gpt-5-nano", "api_key": "sk-test", **backend}}}
     result = compile_mapping(data, "<test>")
     assert result.spec is not None, result.diagnostics

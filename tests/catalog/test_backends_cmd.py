@@ -55,7 +55,7 @@ def test_unknown_type_suggests_and_exits_2():
     result = massgen("backends", "show", "claud")
     assert result.returncode == 2
     assert result.stdout == ""
-    assert "unknown backend type 'claud'. Did you mean 'claude'?" in result.stderr
+    assert "unknown backend type 'claud'; did you mean `claude`?" in result.stderr
     assert "Traceback" not in result.stderr
 
 

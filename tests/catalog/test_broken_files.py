@@ -101,7 +101,7 @@ def test_messages_say_what_is_wrong_with_a_hint(tmp_path):
         load_catalog([folder])
     (diagnostic,) = caught.value.diagnostics
     assert diagnostic.message == "unknown key 'maximun' in parameters.temperature"
-    assert diagnostic.hint == "did you mean 'maximum'?"
+    assert diagnostic.hint == "did you mean `maximum`?"
     assert f"{folder / 'mine.yaml'}:10:43:" in str(caught.value)
 
 
@@ -126,10 +126,22 @@ def test_anyof_error_names_the_closest_branch(tmp_path):
         load_catalog([folder])
     (diagnostic,) = caught.value.diagnostics
     assert "'numbr' is not one of: string, number" in diagnostic.message
-    assert diagnostic.hint == "did you mean 'number'?"
+    assert diagnostic.hint == "did you mean `number`?"
 
 
 def test_every_unknown_key_is_reported(tmp_path):
     text = BACKEND.replace("title: My backend", "title: My backend\ncolour: red\nflavour: mint")
     assert problems(tmp_path, {"mine.yaml": text}) == [
         ("mine.yaml", 3, 1, "catalog-unknown-key"), ("mine.yaml", 4, 1, "catalog-unknown-key")]
+
+
+@pytest.mark.parametrize(("request_block", "column", "code"), [
+    ("heders: {x-tenant: acme}", 3, "catalog-unknown-key"),                           # a misspelt fact
+    ("auth: {header: authorization, prefx: 'Bearer '}", 33, "catalog-unknown-key"),  # inside auth
+    ("urls: [{url: '{{ base_url }}/chat', match: '(['}]", 46, "catalog-bad-regex"),
+    ("rename: {max_tokens: {too: max_completion_tokens}}", 24, "catalog-schema"),
+    ("settings_env: {api_version: lower_case}", 31, "catalog-schema"),
+])
+def test_a_request_block_of_a_preset_is_checked_key_by_key(tmp_path, request_block: str, column: int, code: str) -> None:
+    found = problems(tmp_path, {"myprov.yaml": PRESET + "aliases: [mp]\nrequest:\n  " + request_block + "\n"})
+    assert found == [("myprov.yaml", 8, column, code)]

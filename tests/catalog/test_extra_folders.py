@@ -82,8 +82,8 @@ def test_a_config_using_them_validates(extra, tmp_path):
     result = compile_file(config, catalog=load_catalog([extra]))
     errors = [(d.line, d.code, d.message) for d in result.diagnostics if d.is_error]
     assert errors == []
-    agents = [(a.backend_type, a.provider, a.api_key_env) for a in result.spec.agents]
-    assert agents[:2] == [("chatcompletion", "acme", ["ACME_API_KEY"])] * 2
+    agents = [(a.backend_type, a.provider, a.api_key.variables) for a in result.spec.agents]
+    assert agents[:2] == [("chatcompletion", "acme", ("ACME_API_KEY",))] * 2
     assert [a[0] for a in agents[2:]] == ["localgpt", "localgpt"]
 
 

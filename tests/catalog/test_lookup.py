@@ -48,11 +48,20 @@ def test_presets_by_name_alias_and_url(catalog):
     assert catalog.resolve_type("nope") is None
 
 
-def test_api_key_env_follows_the_base_url(catalog):
-    assert catalog.api_key_env_for_url("https://openrouter.ai/api/v1") == ["OPENROUTER_API_KEY"]
-    assert catalog.api_key_env_for_url("https://api.z.ai/api/paas/v4/") == ["ZAI_API_KEY"]
-    assert catalog.api_key_env_for_url("https://open.bigmodel.cn/api/paas/v4/") == ["ZAI_API_KEY"]
-    assert catalog.api_key_env_for_url("http://localhost:8000/v1") == []
+def test_the_owner_of_a_url_is_found_by_its_host(catalog):
+    assert catalog.owner_of_url("https://openrouter.ai/api/v1").api_key_env == ["OPENROUTER_API_KEY"]
+    assert catalog.owner_of_url("https://api.z.ai/api/paas/v4/").api_key_env == ["ZAI_API_KEY"]
+    assert catalog.owner_of_url("https://open.bigmodel.cn/api/paas/v4/").api_key_env == ["ZAI_API_KEY"]
+    assert catalog.owner_of_url("http://localhost:8000/v1") is None
+
+
+@pytest.mark.parametrize("url", [
+    "https://proxy.example/v1?upstream=api.groq.com", "https://api.groq.com.evil.example/v1",
+    "https://user:api.groq.com@gateway.example/v1", "https://gateway.example/api.groq.com/v1",
+    "https://notgroq.com/v1", "not a url at all",
+])
+def test_a_domain_outside_the_host_never_claims_a_url(catalog, url):
+    assert catalog.owner_of_url(url) is None
 
 
 def test_provider_table_of_the_page(catalog):

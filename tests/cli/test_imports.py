@@ -29,7 +29,7 @@ print("\\n" + json.dumps(sorted({name.partition(".")[0] for name in sys.modules}
 ALLOWED = {"massgen", "click", "ruamel", "_ruamel_yaml", "cython_runtime", "_distutils_hack"}
 # Named explicitly so a failure says what went wrong.
 DENIED = {"httpx", "httpcore", "mcp", "jsonschema", "anyio", "openai", "anthropic", "google", "claude_agent_sdk",
-          "autogen", "jinja2", "rich", "pydantic"}
+          "autogen", "jinja2", "rich", "pydantic", "pygls", "lsprotocol", "cattrs"}
 
 
 def loaded_modules(*args: str) -> set[str]:
@@ -47,8 +47,9 @@ def third_party(modules: set[str]) -> set[str]:
 @pytest.mark.parametrize("args", [
     ("validate", "examples/three_agents.yaml"),
     ("validate", "--format", "json", "tests/config/broken"),
+    ("validate", "--diff", "tests/config/broken"),
     ("schema",),
-], ids=["validate", "validate-json-broken", "schema"])
+], ids=["validate", "validate-json-broken", "validate-diff", "schema"])
 def test_validate_path_imports(args: tuple[str, ...]) -> None:
     modules = loaded_modules(*args)
     assert "massgen" in modules and "click" in modules  # the command really ran

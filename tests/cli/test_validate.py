@@ -35,7 +35,8 @@ def test_json_contract() -> None:
     assert done.returncode == 1
     diagnostics = json.loads(done.stdout)["diagnostics"]
     assert all(set(d) == CONTRACT_FIELDS for d in diagnostics)
-    first = diagnostics[0]
+    assert diagnostics[0]["code"] == "api-key-source" and diagnostics[0]["severity"] == "info"
+    first = diagnostics[1]
     assert (first["line"], first["column"], first["code"], first["severity"]) == (10, 7, "unknown-key", "error")
     assert first["path"] == "/agents/0/backend/enable_websearch"
     assert first["hint"] == "did you mean `enable_web_search`?"
@@ -56,7 +57,7 @@ def test_warnings_pass_unless_strict() -> None:
     assert massgen("validate", path).returncode == 0
     strict = massgen("validate", "--strict", "--format", "json", path)
     assert strict.returncode == 1
-    assert {d["severity"] for d in json.loads(strict.stdout)["diagnostics"]} == {"error"}
+    assert {d["severity"] for d in json.loads(strict.stdout)["diagnostics"]} == {"error", "info"}  # info stays info
 
 
 @pytest.mark.parametrize(
@@ -115,7 +116,8 @@ def test_catalog_option_adds_a_provider(tmp_path: Path) -> None:
     assert massgen("validate", str(config)).returncode == 1  # unknown without the folder
     done = massgen("validate", "--catalog", str(catalog), "--format", "json", str(config))
     assert done.returncode == 0, done.stdout + done.stderr
-    assert json.loads(done.stdout) == {"diagnostics": []}
+    (only,) = json.loads(done.stdout)["diagnostics"]
+    assert (only["code"], only["message"]) == ("api-key-source", "API key: the environment variable ACME_API_KEY")
 
 
 def reported_files(result) -> set[str]:

@@ -66,7 +66,8 @@ def test_github_escapes_properties_and_message() -> None:
         "::warning file=dir%2Ca%3Ab.yaml,line=3,col=29,endLine=3,endColumn=39,title=unknown-key::"
         "50%25 wrong%0Asecond line\n"
     )
-    info = format_github([diagnostic(Severity.INFO)])
+    assert format_github([diagnostic(Severity.INFO)]) == ""  # info only with --verbose, as in the text format
+    info = format_github([diagnostic(Severity.INFO)], show_info=True)
     assert info.startswith("::notice ") and "(hint: did you mean `temperature`?)" in info
     assert format_github([]) == ""
 

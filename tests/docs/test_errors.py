@@ -90,7 +90,7 @@ def test_missing_field_names_backend_and_field(tmp_path, kind, name, edit, who, 
 def test_a_misspelt_docs_key_suggests_the_right_one(tmp_path):
     folder = tmp_path / "extra"
     override(folder, "backends", "gemini", put("Full integration", "docs", "mcp_notes"))
-    with pytest.raises(DocsError, match="unknown key; did you mean 'mcp_note'"):
+    with pytest.raises(DocsError, match="unknown key; did you mean `mcp_note`"):
         render_page(load_catalog([folder]), "rst")
 
 

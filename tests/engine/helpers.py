@@ -1,11 +1,11 @@
-"""Build engine backends the way `massgen run` does (config mapping → compiler → AgentSpec → create)."""
+"""Build engine backends the way `massgen run` does (config mapping → compiler → AgentPlan → create)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from massgen.config.compiler import compile_mapping
-from massgen.config.spec import AgentSpec
+from massgen.config.plan import AgentPlan
 from massgen.conversation import Message, ToolSpec
 from massgen.engine.adapters import HTTPBackend, create
 from massgen.events import Event
@@ -17,7 +17,7 @@ ADD = ToolSpec("add", "Add two numbers", {"type": "object", "properties": {"a": 
                                           "required": ["a", "b"]})
 
 
-def agent_spec(backend: dict[str, Any], catalog: Any = None) -> AgentSpec:
+def agent_spec(backend: dict[str, Any], catalog: Any = None) -> AgentPlan:
     result = compile_mapping({"agents": [{"id": "agent_a", "backend": backend}]}, catalog=catalog)
     errors = [d for d in result.diagnostics if d.is_error]
     assert not errors, errors
@@ -26,10 +26,9 @@ def agent_spec(backend: dict[str, Any], catalog: Any = None) -> AgentSpec:
 
 def backend_for(server: ProtocolServer, type_: str, protocol: str | None = None, **settings: Any) -> HTTPBackend:
     """A backend of ``type_`` pointed at the loopback server (the right base URL form for its protocol)."""
-    spec = agent_spec({"type": type_, "model": settings.pop("model", "test-model"), "api_key": KEY, **settings})
-    if "base_url" not in settings:
-        spec.base_url = getattr(server, BASE_URL.get(spec.protocol, "base_url"))
-    return create(spec)
+    protocol = protocol or agent_spec({"type": type_, "model": "m", "base_url": "http://x"}).protocol
+    settings.setdefault("base_url", getattr(server, BASE_URL.get(protocol, "base_url")))
+    return create(agent_spec({"type": type_, "model": settings.pop("model", "test-model"), "api_key": KEY, **settings}))
 
 
 async def collect(backend: HTTPBackend, messages: list[Message] | None = None, tools: list[ToolSpec] | None = None) -> list[Event]:

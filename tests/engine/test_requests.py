@@ -59,7 +59,7 @@ def test_local_servers_need_no_key(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_missing_base_url_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("AZURE_OPENAI_ENDPOINT", raising=False)
     spec = agent_spec({"type": "azure_openai", "model": "gpt-4o", "api_key": KEY})
-    spec.base_url = None
+    assert spec.base_url is None and spec.base_url_source == "none"
     with pytest.raises(ConfigError, match="AZURE_OPENAI_ENDPOINT"):
         create(spec)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from massgen.config import compile_mapping
+from massgen.config.mcp_servers import normalise_servers
 from massgen.mcp import McpConfigError, ToolFilter, parse_servers
 
 ENV = {"TOKEN": "tok-123", "DATA": "/srv/data"}
@@ -42,10 +44,15 @@ def test_an_unset_variable_is_an_error_naming_it(entry: dict, where: str) -> Non
 
 
 @pytest.mark.parametrize("servers, fragment", [
-    ({"a": {"type": "stdio"}}, "no command"),
-    ({"a": {"type": "streamable-http"}}, "no url"),
-    ({"a": {"type": "carrier-pigeon", "url": "x"}}, "not supported; use stdio, streamable-http or sse"),
-    ([{"name": "a", "command": "x"}, {"name": "a", "command": "y"}], "two MCP servers are named 'a'"),
+    ({"a": {"type": "stdio"}}, "neither `command` nor `args`"),
+    ({"a": {}}, "neither `command` nor `args`"),  # no url either: a stdio server without a command
+    ({"a": {"type": "streamable-http"}}, "no `url`"),
+    ({"a": {"type": "carrier-pigeon", "url": "x"}}, "not supported .*use stdio, streamable-http"),
+    ([{"name": "a", "command": "x"}, {"name": "a", "command": "y"}], "`a` is defined twice"),
+    ([{"command": "x"}], "has no `name`"),
+    ({"my.tools": {"command": "x"}}, "only have letters, digits"),
+    ({"a": {"command": "python 'server.py"}}, "cannot be split like a shell would"),
+    ({"a": {"command": []}}, "neither `command` nor `args`"),
 ])
 def test_entries_that_cannot_run_are_clear_errors(servers: object, fragment: str) -> None:
     with pytest.raises(McpConfigError, match=fragment):
@@ -70,3 +77,45 @@ def test_filter_semantics() -> None:
     backend_only = ToolFilter.for_server(["mcp__fs__read_file"], [])
     assert backend_only.permits("fs", "read_file") and not backend_only.permits("other", "read_file")
     assert ToolFilter.for_server(None, []).permits("any", "tool")
+
+
+@pytest.mark.parametrize("entry, command, args", [
+    ({"command": "python server.py tools.json"}, "python", ("server.py", "tools.json")),
+    ({"command": "python 'my server.py'", "args": ["--x"]}, "python", ("my server.py", "--x")),
+    ({"command": ["python", "server.py"], "args": ["tools.json"]}, "python", ("server.py", "tools.json")),
+    ({"args": ["python", "server.py"]}, "python", ("server.py",)),  # MassGen runs args alone as the command line
+    ({"command": "npx", "args": ["-y", "@scope/server"]}, "npx", ("-y", "@scope/server")),
+])
+def test_massgen_s_command_forms(entry: dict, command: str, args: tuple) -> None:
+    [server] = parse_servers({"s": entry}, ENV)
+    assert (server.transport, server.command, server.args) == ("stdio", command, args)
+
+
+@pytest.mark.parametrize("entry, transport", [
+    ({"command": "srv"}, "stdio"),
+    ({"args": ["srv"]}, "stdio"),
+    ({"url": "http://h/mcp"}, "streamable-http"),
+    ({"url": "http://h/mcp", "command": "srv"}, "stdio"),
+    ({"type": "http", "url": "http://h/mcp"}, "streamable-http"),
+    ({"type": "sse", "url": "http://h/sse"}, "sse"),
+    ({}, None),  # neither url nor command: a stdio server that lacks its command, for both
+])
+def test_the_linter_and_the_runtime_infer_one_transport(entry: dict, transport: str | None) -> None:
+    servers, problems = normalise_servers({"s": entry})
+    assert [s.transport for s in servers] == ([transport] if transport else [])
+    config = {"agent": {"id": "a", "backend": {"type": "openai", "model": "gpt-5-nano", "mcp_servers": {"s": entry}}}}
+    codes = {d.code for d in compile_mapping(config).diagnostics if d.is_error}
+    if transport is None:
+        assert problems and codes == {"mcp-server-command"}
+        with pytest.raises(McpConfigError, match="uses stdio"):
+            parse_servers({"s": entry}, ENV)
+    else:
+        assert not problems and not codes
+
+
+def test_a_normalised_server_is_immutable() -> None:
+    [server] = parse_servers({"s": {"command": "srv", "env": {"K": "v"}}}, ENV)
+    with pytest.raises(AttributeError):
+        server.command = "other"  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        server.env["K"] = "w"  # type: ignore[index]

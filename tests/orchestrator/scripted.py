@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from massgen.config.spec import AgentSpec
+from massgen.config.plan import AgentPlan
 from massgen.conversation import Message, ToolSpec
 from massgen.events import Event, Finish, TextDelta, ToolCall, Usage
 
@@ -57,7 +57,7 @@ def vote(anon: str, reason: str = "best", **kw: Any) -> Reply:
 
 
 class ScriptedBackend:
-    def __init__(self, spec: AgentSpec, policy: Callable[[Request], Reply]) -> None:
+    def __init__(self, spec: AgentPlan, policy: Callable[[Request], Reply]) -> None:
         self.spec = spec
         self.policy = policy
         self.requests: list[Request] = []
@@ -82,5 +82,5 @@ class ScriptedBackend:
         pass
 
 
-def spec(agent_id: str, **kw: Any) -> AgentSpec:
-    return AgentSpec(id=agent_id, backend_type="openai", protocol="openai_chat", model="m", **kw)
+def spec(agent_id: str, **kw: Any) -> AgentPlan:
+    return AgentPlan(id=agent_id, backend_type="openai", protocol="openai_chat", model="m", **kw)

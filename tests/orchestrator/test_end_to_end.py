@@ -32,7 +32,8 @@ def config(server: ProtocolServer, orchestrator: str = "", timeout: float = 60, 
     return textwrap.dedent(f"""\
         agents:
           - id: chatter
-            backend: {{type: chatcompletion, base_url: "{server.openai_base_url}", model: gpt-4o-mini{chatter_extra}}}
+          # a gateway on no known host gets only the key the config names (massgen.config.routing)
+            backend: {{type: chatcompletion, base_url: "{server.openai_base_url}", api_key: "${{OPENAI_API_KEY}}", model: gpt-4o-mini{chatter_extra}}}
           - id: claudia
             backend: {{type: claude, base_url: "{server.base_url}", model: claude-sonnet-4-6}}
           - id: gemma

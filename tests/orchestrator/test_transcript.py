@@ -7,9 +7,11 @@ import json
 
 import pytest
 
-from massgen.config.spec import RunSpec
+from massgen.config.plan import RunPlan
+from massgen.config.routing import APIKey
 from massgen.events import Event, Final
 from massgen.orchestrator import CoordinationSettings, Coordinator, Participant
+from massgen.secret import Secret
 from massgen.transcript import Transcript
 from tests.orchestrator.scripted import Reply, Request, ScriptedBackend, answer, spec, vote
 
@@ -30,8 +32,12 @@ async def test_transcript_has_every_event_and_no_key(tmp_path, monkeypatch):
             return Reply(text="final text")
         return vote("agent1", "solid") if req.shown() else answer("good answer")
 
-    specs = [spec("leaky", api_key_env=["TEST_PROVIDER_KEY"]), spec("good", api_key=CONFIG_KEY)]
-    run_spec = RunSpec(agents=specs, source="team.yaml")
+    # secrets as the planner gathers them: an env key and a config key
+    leaky_key = APIKey("env", Secret(KEY), "TEST_PROVIDER_KEY", ("TEST_PROVIDER_KEY",))
+    good_key = APIKey("config", Secret(CONFIG_KEY))
+    specs = [spec("leaky", api_key=leaky_key, secrets=(leaky_key.secret,)),
+             spec("good", api_key=good_key, secrets=(good_key.secret,))]
+    run_spec = RunPlan(agents=specs, source="team.yaml")
     forwarded: list[Event] = []
     transcript = Transcript(run_spec, forwarded.append, root=tmp_path)
     transcript.question("What now?")
@@ -61,7 +67,7 @@ def test_a_folder_that_cannot_be_written_costs_the_transcript_not_the_run(tmp_pa
     blocked = tmp_path / "file-not-folder"
     blocked.write_text("")  # .massgen cannot be created below a file: mkdir fails for root too
     forwarded: list[Event] = []
-    transcript = Transcript(RunSpec(agents=[spec("a")]), forwarded.append, root=blocked)
+    transcript = Transcript(RunPlan(agents=[spec("a")]), forwarded.append, root=blocked)
     transcript.question("Q?")
     transcript(Final("the answer", agent="a"))
     transcript.close()
@@ -73,7 +79,7 @@ def test_a_folder_that_cannot_be_written_costs_the_transcript_not_the_run(tmp_pa
 async def test_deltas_that_arrive_together_are_one_line(tmp_path):
     from massgen.events import ReasoningDelta, TextDelta
 
-    transcript = Transcript(RunSpec(agents=[spec("a"), spec("b")]), [].append, root=tmp_path)
+    transcript = Transcript(RunPlan(agents=[spec("a"), spec("b")]), [].append, root=tmp_path)
     for piece in ("Hel", "lo"):
         transcript(TextDelta(piece, agent="a"))
     transcript(TextDelta("other", agent="b"))  # another agent: its own line

@@ -12,7 +12,7 @@ import anyio
 import pytest
 
 from massgen.backend import create_backend
-from massgen.config.spec import AgentSpec
+from massgen.config.plan import AgentPlan
 from massgen.conversation import Message, ToolSpec
 from massgen.errors import AuthenticationError, ConfigError, TimeoutError_
 from massgen.events import Event, Finish, TextDelta, ToolCall, ToolResult, Usage
@@ -24,8 +24,8 @@ KEY = "sk-test-ag2-0123456789abcdef"
 RUN_TIMEOUT = 60
 
 
-def spec_for(agent_config: dict[str, Any], cwd: Path) -> AgentSpec:
-    return AgentSpec(
+def spec_for(agent_config: dict[str, Any], cwd: Path) -> AgentPlan:
+    return AgentPlan(
         id="ag2_coder",
         backend_type="ag2",
         protocol="ag2",
@@ -227,8 +227,8 @@ def team_config(server: ProtocolServer, pattern: str) -> dict[str, Any]:
     }
 
 
-def team_spec(server: ProtocolServer, cwd: Path, pattern: str) -> AgentSpec:
-    return AgentSpec(id="team", backend_type="ag2", protocol="ag2", model=None, cwd=str(cwd), backend={"type": "ag2", "group_config": team_config(server, pattern)})
+def team_spec(server: ProtocolServer, cwd: Path, pattern: str) -> AgentPlan:
+    return AgentPlan(id="team", backend_type="ag2", protocol="ag2", model=None, cwd=str(cwd), backend={"type": "ag2", "group_config": team_config(server, pattern)})
 
 
 @pytest.mark.anyio
@@ -327,7 +327,7 @@ async def test_a_group_members_is_termination_msg_ends_the_chat_before_it_speaks
 )
 def test_group_config_mistakes_are_clear_errors(tmp_path: Path, change: dict[str, Any], expected: str) -> None:
     config = {**team_config(ProtocolServer(), "auto"), **change}
-    spec = AgentSpec(id="team", backend_type="ag2", protocol="ag2", model=None, cwd=str(tmp_path), backend={"group_config": config})
+    spec = AgentPlan(id="team", backend_type="ag2", protocol="ag2", model=None, cwd=str(tmp_path), backend={"group_config": config})
     with pytest.raises(ConfigError, match=expected):
         create_backend(spec)
 

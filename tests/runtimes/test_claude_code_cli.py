@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,8 @@ import anyio
 import pytest
 
 from massgen.backend import create_backend
-from massgen.config.spec import AgentSpec
+from massgen.config import compile_mapping
+from massgen.config.plan import AgentPlan
 from massgen.conversation import Message, ToolSpec
 from massgen.errors import AuthenticationError, TimeoutError_
 from massgen.events import Event, Finish, ReasoningDelta, TextDelta, ToolCall, ToolResult, Usage
@@ -36,21 +38,16 @@ def isolated_cli_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
-def spec_for(server: ProtocolServer, cwd: Path, **backend: Any) -> AgentSpec:
-    return AgentSpec(
-        id="coder",
-        backend_type="claude_code",
-        protocol="claude_code",
-        model="claude-sonnet-4-5",
-        base_url=server.base_url,
-        api_key=KEY,
-        cwd=str(cwd),
-        allowed_tools=backend.get("allowed_tools"),
-        disallowed_tools=backend.get("disallowed_tools", []),
-        system_message=backend.get("system_message"),
-        params={k: v for k, v in backend.items() if k not in ("allowed_tools", "disallowed_tools", "system_message")},
-        backend={"type": "claude_code", **backend},
-    )
+def spec_for(server: ProtocolServer, cwd: Path, *, api_key: str | None = KEY, **backend: Any) -> AgentPlan:
+    """The plan the compiler makes of a claude_code agent pointed at the loopback server."""
+    agent: dict[str, Any] = {"id": "coder", "backend": {
+        "type": "claude_code", "model": "claude-sonnet-4-5", "base_url": server.base_url, "cwd": str(cwd),
+        **({"api_key": api_key} if api_key else {}), **backend}}
+    if "system_message" in backend:
+        agent["system_message"] = agent["backend"].pop("system_message")
+    result = compile_mapping({"agents": [agent]})
+    assert result.spec is not None, result.diagnostics
+    return result.spec.agents[0]
 
 
 def model_turns(*turns: Turn):
@@ -269,10 +266,10 @@ async def test_mcp_servers_from_the_config_run_with_their_tool_filters(protocol_
     spec = spec_for(protocol_server, tmp_path / "agent-ws")
     server_cwd = tmp_path / "server-cwd"
     server_cwd.mkdir()
-    spec.mcp_servers = [
+    spec = replace(spec, mcp_servers=[
         {"name": "demo", "type": "stdio", "command": sys.executable, "args": [str(DEMO_SERVER)], "cwd": str(server_cwd), "disallowed_tools": ["secret"]},
         {"name": "plain", "type": "stdio", "command": sys.executable, "args": [str(DEMO_SERVER)]},
-    ]
+    ])
     # The agent loop also offers the servers' tools as function tools: the CLI's own copy must win.
     looped = ToolSpec("mcp__demo__add", "Add two integers.", {"type": "object", "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}}})
     backend = create_backend(spec)
@@ -312,11 +309,10 @@ async def test_permission_mode_is_honoured(protocol_server: ProtocolServer, tmp_
 
 @pytest.mark.anyio
 async def test_no_key_and_no_login_says_how_to_authenticate(protocol_server: ProtocolServer, tmp_path: Path) -> None:
-    spec = spec_for(protocol_server, tmp_path / "new" / "workspace")  # a cwd that does not exist yet is created
-    spec.api_key, spec.api_key_env = None, ["ANTHROPIC_API_KEY", "CLAUDE_CODE_API_KEY"]
+    spec = spec_for(protocol_server, tmp_path / "new" / "workspace", api_key=None)  # a new cwd is created
     backend = create_backend(spec)
     try:
-        with pytest.raises(AuthenticationError, match="ANTHROPIC_API_KEY, CLAUDE_CODE_API_KEY .*claude login"):
+        with pytest.raises(AuthenticationError, match="ANTHROPIC_API_KEY or CLAUDE_CODE_API_KEY .*claude login"):
             await collect(backend, [Message("user", "hi")])
     finally:
         await backend.aclose()

@@ -10,12 +10,13 @@ from typing import Any
 import pytest
 
 from massgen.config import compile_mapping
-from massgen.config.spec import AgentSpec
+from massgen.config.plan import AgentPlan
 from massgen.runtimes.claude_code.options import build_options
 from tests.mcp.helpers import demo
 
 
-def agent(**backend: Any) -> AgentSpec:
+def agent(**backend: Any) -> AgentPlan:
+    backend.setdefault("cwd", "ws")  # MassGen requires it for claude_code
     result = compile_mapping({"agent": {"id": "coder", "backend": {"type": "claude_code", **backend}}}, "<test>")
     assert result.spec is not None, [d.message for d in result.diagnostics]
     return result.spec.agents[0]
@@ -45,9 +46,23 @@ def test_cwd_is_absolute_and_stdio_servers_start_in_it(tmp_path: Path) -> None:
     assert servers["pw"]["args"] == [f"--out={os.path.abspath('ws')}/shots"]
 
 
-def test_no_cwd_leaves_the_cli_where_massgen_runs() -> None:
-    options = build_options(agent(mcp_servers=[demo("plain")]), [])
-    assert "cwd" not in options and options["mcp_servers"]["plain"]["command"] == sys.executable
+def test_no_cwd_is_an_error_with_a_hint() -> None:
+    # MassGen: "Claude Code backend requires 'cwd' configuration for workspace management"; without it the
+    # CLI would write its .claude/ folder wherever massgen was started.
+    result = compile_mapping({"agent": {"id": "coder", "backend": {"type": "claude_code"}}}, "<test>")
+    [error] = [d for d in result.diagnostics if d.is_error]
+    assert error.code == "missing-required-parameter" and "`cwd`" in error.message and "cwd:" in (error.hint or "")
+    assert result.spec is None  # so no plan, and no run, exists without it
+
+
+def test_a_command_written_as_one_string_or_a_list_runs_as_massgen_splits_it() -> None:
+    options = build_options(agent(mcp_servers=[
+        {"name": "one", "command": f"{sys.executable} server.py 'tools file.json'"},
+        {"name": "listed", "command": [sys.executable, "server.py"], "args": ["x"]},
+    ]), [])
+    servers = options["mcp_servers"]
+    assert servers["one"] == {"type": "stdio", "command": sys.executable, "args": ["server.py", "tools file.json"]}
+    assert servers["listed"] == {"type": "stdio", "command": sys.executable, "args": ["server.py", "x"]}
 
 
 # --- which tools are approved ----------------------------------------------------------------------

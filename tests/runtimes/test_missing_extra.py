@@ -16,9 +16,9 @@ SCRIPT = textwrap.dedent(
     import sys
     sys.modules[{module!r}] = None  # as if the package were not installed
     from massgen.backend import create_backend
-    from massgen.config.spec import AgentSpec
+    from massgen.config.plan import AgentPlan
     from massgen.errors import MissingExtraError
-    spec = AgentSpec(id="a", backend_type={protocol!r}, protocol={protocol!r}, model="m",
+    spec = AgentPlan(id="a", backend_type={protocol!r}, protocol={protocol!r}, model="m", cwd="ws",
                      backend={{"agent_config": {{"name": "x", "llm_config": {{"model": "m"}}}}}})
     try:
         create_backend(spec)

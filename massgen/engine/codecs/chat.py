@@ -13,7 +13,8 @@ def render(messages: list[Message], tools: list[ToolSpec]) -> dict[str, Any]:
 
 
 def tool(spec: ToolSpec) -> dict[str, Any]:
-    return {"type": "function", "function": {"name": spec.name, "description": spec.description, "parameters": spec.parameters}}
+    function = {"name": spec.name, "description": spec.description, "parameters": spec.parameters}
+    return {"type": "function", "function": {**function, "strict": True} if spec.strict else function}
 
 
 def _message(message: Message) -> dict[str, Any]:

@@ -19,7 +19,8 @@ def render(messages: list[Message], tools: list[ToolSpec]) -> dict[str, Any]:
 
 
 def tool(spec: ToolSpec) -> dict[str, Any]:
-    # parametersJsonSchema takes full JSON Schema (MCP tool schemas), unlike the OpenAPI-subset `parameters`
+    # parametersJsonSchema takes JSON Schema (the MCP schema, converted by engine/tools.py to the gemini subset),
+    # unlike the OpenAPI-subset `parameters`
     return {"name": spec.name, "description": spec.description, "parametersJsonSchema": spec.parameters}
 
 

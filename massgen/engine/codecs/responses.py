@@ -21,9 +21,9 @@ def render(messages: list[Message], tools: list[ToolSpec]) -> dict[str, Any]:
 
 
 def tool(spec: ToolSpec) -> dict[str, Any]:
-    # strict defaults to true on this API, which rejects most MCP schemas: say false explicitly
+    # strict defaults to true on this API, which rejects most MCP schemas: always say which
     return {"type": "function", "name": spec.name, "description": spec.description, "parameters": spec.parameters,
-            "strict": False}
+            "strict": spec.strict}
 
 
 def _items(message: Message) -> list[dict[str, Any]]:

@@ -12,14 +12,7 @@ import json
 from typing import Any
 
 from ...conversation import Message
-from ...errors import (
-    AuthenticationError,
-    BackendError,
-    BadRequestError,
-    ProviderError,
-    RateLimitError,
-    StreamError,
-)
+from ...errors import BackendError, StreamError, status_error
 from ...events import Event, Finish, ToolCall, Usage
 
 _decode = json.JSONDecoder().decode  # json.loads minus its per-call encoding sniffing: this runs per event
@@ -62,20 +55,9 @@ def error_fields(error: Any) -> dict[str, Any]:
     return error if isinstance(error, dict) else {"message": str(error)}
 
 
-def error_for_status(status: int | None) -> type[BackendError]:
-    """The exception class for an HTTP status (also used for statuses reported inside a stream)."""
-    if status in (401, 403):
-        return AuthenticationError
-    if status == 429:
-        return RateLimitError
-    if status in (400, 404, 413, 422):
-        return BadRequestError
-    return ProviderError
-
-
 def stream_error(protocol: str, message: str, status: int | None = None, kind: str | None = None) -> BackendError:
     label = f" ({kind})" if kind else ""
-    return error_for_status(status)(f"{protocol}: the provider reported an error in the stream{label}: {message}", status=status)
+    return status_error(f"{protocol}: the provider reported an error in the stream{label}: {message}", status)
 
 
 def parse_arguments(name: str, text: str) -> tuple[dict[str, Any], str | None]:

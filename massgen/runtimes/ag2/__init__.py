@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING
 from .._support import import_extra
 
 if TYPE_CHECKING:
-    from ...config.spec import AgentSpec
+    from ...config.plan import AgentPlan
     from .backend import AG2Backend
 
 
-def create(spec: AgentSpec) -> AG2Backend:
+def create(spec: AgentPlan) -> AG2Backend:
     autogen = import_extra("autogen", package="ag2", backend=spec.backend_type, extra="ag2")
     from .backend import AG2Backend
     from .quiet import silence_ag2

@@ -26,11 +26,11 @@ from collections.abc import AsyncIterator
 from types import ModuleType
 from typing import Any
 
-from ...config.spec import AgentSpec
+from ...config.plan import AgentPlan
 from ...conversation import Message, ToolSpec
-from ...errors import BackendError, ConfigError, MassGenError, StreamError, TimeoutError_, redact
+from ...errors import BackendError, ConfigError, MassGenError, StreamError, TimeoutError_, redact, status_error
 from ...events import Event, Finish, TextDelta, ToolCall, ToolResult, Usage
-from .._support import Settings, api_key, silence_timeout, status_error, transcript_prompt
+from .._support import silence_timeout, transcript_prompt
 from .agents import BuiltAgent, add_tokens, build_agent, spent_tokens
 from .executors import Closer
 from .group import USER, build_group, run_group
@@ -45,13 +45,12 @@ RESPONDER_SYSTEM_MESSAGE = (
 
 
 class AG2Backend:
-    def __init__(self, spec: AgentSpec, autogen: ModuleType) -> None:
+    def __init__(self, spec: AgentPlan, autogen: ModuleType) -> None:
         self.spec = spec
         self._autogen = autogen
-        settings = Settings(spec)
-        self._timeout = silence_timeout(settings, DEFAULT_TIMEOUT)
-        self._key = api_key(spec)
-        agent_config, group_config = settings.get("agent_config"), settings.get("group_config")
+        self._timeout = silence_timeout(spec, DEFAULT_TIMEOUT)
+        self._key = spec.api_key.secret.reveal() if spec.api_key.secret else None
+        agent_config, group_config = spec.setting("agent_config"), spec.setting("group_config")
         if (agent_config is None) == (group_config is None):
             raise ConfigError("ag2: the backend needs exactly one of agent_config (one agent) or group_config (a group chat)")
         self._closers: list[Closer] = []  # code executors (and a Jupyter gateway) to stop when the run ends
@@ -238,4 +237,4 @@ def _without_terminate(text: str) -> str:
 
 def _provider_error(exc: Exception, key: str | None) -> BackendError:
     message = redact(f"AG2 agent failed: {type(exc).__name__}: {exc}", (key,) if key else ())
-    return status_error(message, getattr(exc, "status_code", None), "ag2")
+    return status_error(message, getattr(exc, "status_code", None), provider="ag2")

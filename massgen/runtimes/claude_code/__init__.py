@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING
 from .._support import import_extra
 
 if TYPE_CHECKING:
-    from ...config.spec import AgentSpec
+    from ...config.plan import AgentPlan
     from .backend import ClaudeCodeBackend
 
 
-def create(spec: AgentSpec) -> ClaudeCodeBackend:
+def create(spec: AgentPlan) -> ClaudeCodeBackend:
     sdk = import_extra("claude_agent_sdk", package="claude-agent-sdk", backend=spec.backend_type, extra="claude-code")
     from .backend import ClaudeCodeBackend
 

@@ -18,12 +18,12 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from ...config.spec import AgentSpec
+from ...config.mcp_servers import parse_servers
+from ...config.plan import AgentPlan
 from ...conversation import Message, ToolSpec
-from ...errors import AuthenticationError, BackendError
+from ...errors import AuthenticationError, BackendError, status_error
 from ...events import Event, Finish, ReasoningDelta, TextDelta, ToolCall, ToolResult, Usage
-from ...mcp.config import parse_servers
-from .._support import Settings, api_key, silence_timeout, status_error, transcript_prompt
+from .._support import silence_timeout, transcript_prompt
 from .bridge import FunctionBridge
 from .options import FUNCTION_PREFIX, FUNCTION_SERVER, build_options
 from .session import ClaudeSession
@@ -39,10 +39,10 @@ _STOP_REASONS = {"end_turn": "stop", "stop_sequence": "stop", "tool_use": "tool_
 class ClaudeCodeBackend:
     RUNS_MCP_SERVERS = True  # the CLI starts the config's MCP servers (options.build_options hands them over)
 
-    def __init__(self, spec: AgentSpec, sdk: ModuleType) -> None:
+    def __init__(self, spec: AgentPlan, sdk: ModuleType) -> None:
         self.spec = spec
         self._sdk = sdk
-        self._timeout = silence_timeout(Settings(spec), DEFAULT_TIMEOUT)
+        self._timeout = silence_timeout(spec, DEFAULT_TIMEOUT)
         self._session: ClaudeSession | None = None
         self._bridge = FunctionBridge([], self._timeout)
         self._history: list[Message] = []
@@ -71,7 +71,7 @@ class ClaudeCodeBackend:
         await self._end_session()
 
     def _login_hint(self) -> str:
-        names = ", ".join(self.spec.api_key_env)
+        names = " or ".join(self.spec.api_key.variables)
         return f"set {names} or api_key in the config, or log in once with `claude login`" if names else "log in with `claude login`"
 
     async def _prepare(self, messages: list[Message], tools: list[ToolSpec]) -> None:
@@ -101,7 +101,7 @@ class ClaudeCodeBackend:
         self._bridge = FunctionBridge(tools, self._timeout)
         if tools:
             options["mcp_servers"][FUNCTION_SERVER] = self._bridge.server_config(self._sdk)
-        secrets = tuple(s for s in (api_key(self.spec),) if s)
+        secrets = self.spec.secrets
         self._session = ClaudeSession(self._sdk, options, transcript_prompt(messages), self._timeout, secrets)
 
     def _offered(self, tools: list[ToolSpec]) -> list[ToolSpec]:
@@ -209,12 +209,12 @@ def _fail_fast(retry: dict[str, Any]) -> None:
     """The CLI retries every failed request; a rejected key or a bad request cannot get better."""
     status = retry.get("error_status")
     if status in _NEVER_RETRIED:
-        raise status_error(f"the Anthropic API refused the request: {retry.get('error', 'error')}", status, "claude_code")
+        raise status_error(f"the Anthropic API refused the request: {retry.get('error', 'error')}", status, provider="claude_code")
 
 
 def _result_error(result: Any) -> BackendError:
     detail = "; ".join(result.errors or []) or result.result or result.subtype
-    return status_error(f"Claude Code run failed ({result.subtype}): {detail}", result.api_error_status, "claude_code")
+    return status_error(f"Claude Code run failed ({result.subtype}): {detail}", result.api_error_status, provider="claude_code")
 
 
 def _text_of(content: Any) -> str:

@@ -1,4 +1,4 @@
-"""Turn an AgentSpec into the keyword arguments of ``claude_agent_sdk.ClaudeAgentOptions``.
+"""Turn an AgentPlan into the keyword arguments of ``claude_agent_sdk.ClaudeAgentOptions``.
 
 Plain data in, plain data out (no SDK import), so every catalog parameter's mapping is easy to see:
 ``cwd`` (absolute), ``system_prompt`` / ``append_system_prompt`` / ``system_message`` / ``use_default_prompt``,
@@ -12,12 +12,11 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING, Any
 
-from ...mcp.config import ServerConfig, parse_servers
+from ...config.mcp_servers import McpServer, parse_servers
 from ...mcp.manager import stdio_cwd
-from .._support import Settings, api_key
 
 if TYPE_CHECKING:
-    from ...config.spec import AgentSpec
+    from ...config.plan import AgentPlan
 
 # The in-process MCP server that carries the caller's function tools (e.g. new_answer, vote).
 FUNCTION_SERVER = "massgen_tools"
@@ -35,21 +34,20 @@ WEB_TOOLS = ("WebSearch", "WebFetch")
 TODO_TOOL_ENV = {"CLAUDE_CODE_ENABLE_TASKS": "false"}
 
 
-def build_options(spec: AgentSpec, system_messages: list[str]) -> dict[str, Any]:
+def build_options(spec: AgentPlan, system_messages: list[str]) -> dict[str, Any]:
     """Options for one Claude Code session; ``system_messages`` come from the conversation itself."""
-    settings = Settings(spec)
     servers = parse_servers(spec.mcp_servers)  # both config forms; ${VAR} expanded, unset ones named
     cwd = stdio_cwd(spec.cwd, None)  # absolute; the CLI starts its stdio servers here too
-    reasoning = settings.get("reasoning")
+    reasoning = spec.setting("reasoning")
     options: dict[str, Any] = {
         "cwd": cwd,
         "model": spec.model,
-        "system_prompt": _system_prompt(spec, settings, system_messages),
-        "permission_mode": settings.get("permission_mode", DEFAULT_PERMISSION_MODE),
-        "max_thinking_tokens": settings.get("max_thinking_tokens"),
+        "system_prompt": _system_prompt(spec, system_messages),
+        "permission_mode": spec.setting("permission_mode", DEFAULT_PERMISSION_MODE),
+        "max_thinking_tokens": spec.setting("max_thinking_tokens"),
         "effort": reasoning.get("effort") if isinstance(reasoning, dict) else None,
-        "max_turns": settings.get("max_turns"),
-        "setting_sources": settings.get("setting_sources", []),
+        "max_turns": spec.setting("max_turns"),
+        "setting_sources": spec.setting("setting_sources", []),
         "mcp_servers": {server.name: _mcp_server(server, cwd) for server in servers},
         "env": _environment(spec),
         # Only the servers given here: a user's or project's own MCP settings must not leak into a run.
@@ -57,23 +55,23 @@ def build_options(spec: AgentSpec, system_messages: list[str]) -> dict[str, Any]
         # Text arrives as deltas; whole messages still carry the tool calls and results.
         "include_partial_messages": True,
     }
-    tools, allowed, disallowed = _tool_rules(spec, settings, servers)
-    directories, read_only = _context_paths(settings)
+    tools, allowed, disallowed = _tool_rules(spec, servers)
+    directories, read_only = _context_paths(spec)
     options.update(tools=tools, allowed_tools=allowed, disallowed_tools=disallowed + read_only,
                    add_dirs=directories or None)
     return {name: value for name, value in options.items() if value is not None}
 
 
-def _system_prompt(spec: AgentSpec, settings: Settings, system_messages: list[str]) -> str | dict[str, str]:
+def _system_prompt(spec: AgentPlan, system_messages: list[str]) -> str | dict[str, str]:
     """MassGen's instructions, after ``system_prompt`` when set, else after Claude Code's own prompt
     with ``use_default_prompt: true``; with neither (MassGen's default) they are the whole prompt."""
     # The agent loop usually repeats the config's system_message as the conversation's system message.
     extra = [text for text in dict.fromkeys((spec.system_message, *system_messages)) if text]
-    custom = settings.get("system_prompt")
+    custom = spec.setting("system_prompt")
     if custom:
         return "\n\n".join([custom, *extra])
-    appended = [text for text in (settings.get("append_system_prompt"), *extra) if text]
-    if not settings.get("use_default_prompt", False):
+    appended = [text for text in (spec.setting("append_system_prompt"), *extra) if text]
+    if not spec.setting("use_default_prompt", False):
         return "\n\n".join(appended)
     preset: dict[str, str] = {"type": "preset", "preset": "claude_code"}
     if appended:
@@ -81,7 +79,7 @@ def _system_prompt(spec: AgentSpec, settings: Settings, system_messages: list[st
     return preset
 
 
-def _tool_rules(spec: AgentSpec, settings: Settings, servers: list[ServerConfig]) -> tuple[list[str], list[str], list[str]]:
+def _tool_rules(spec: AgentPlan, servers: list[McpServer]) -> tuple[list[str], list[str], list[str]]:
     """(available native tools, auto-approved rules, denied rules) in Claude Code's own syntax.
 
     Without ``allowed_tools`` the native tool set is the catalog's ``native_tools`` (plus WebSearch and
@@ -97,7 +95,7 @@ def _tool_rules(spec: AgentSpec, settings: Settings, servers: list[ServerConfig]
     server is approved, since the CLI would ask, unattended, for each of its tools. Native tool names
     are capitalised (``Read``, ``Bash(git*)``); a lower-case bare name is an MCP tool's.
     """
-    disallowed = list(spec.disallowed_tools if settings.is_set("disallowed_tools") else settings.get("disallowed_tools", []))
+    disallowed = list(spec.disallowed_tools if "disallowed_tools" in spec.backend else spec.setting("disallowed_tools", []))
     disallowed += spec.exclude_tools
     backend_rules = [rule for rule in spec.allowed_tools or () if not _bare_mcp_tool(rule)]
     bare = [rule for rule in spec.allowed_tools or () if _bare_mcp_tool(rule)]
@@ -119,25 +117,17 @@ def _tool_rules(spec: AgentSpec, settings: Settings, servers: list[ServerConfig]
     else:
         # The catalog's native tools (the page's "always available" list), approved so an unattended run can
         # use them; disallowed_tools rules (Bash(rm*), a bare Grep) still win, as deny rules do in the CLI.
-        native = [*_native_tools(spec), *(WEB_TOOLS if settings.get("enable_web_search", False) else ())]
+        native = [*spec.native_tools, *(WEB_TOOLS if spec.setting("enable_web_search", False) else ())]
         allowed += native
     return list(dict.fromkeys(native)), list(dict.fromkeys(allowed)), disallowed
 
 
-def _native_tools(spec: AgentSpec) -> list[str]:
-    """The backend's ``native_tools`` from the catalog (claude_code: Read, Write, Edit, Bash, Grep, Glob, TodoWrite)."""
-    from ...catalog import load_catalog
-
-    backend = (spec.catalog or load_catalog()).backends.get(spec.backend_type)
-    return list(backend.data.get("native_tools") or ()) if backend else []
-
-
-def _context_paths(settings: Settings) -> tuple[list[str], list[str]]:
+def _context_paths(spec: AgentPlan) -> tuple[list[str], list[str]]:
     """``context_paths`` as the CLI takes them: extra directories it may work in, and a deny rule per read-only
     one (an ``Edit`` rule covers every built-in tool that changes files; ``//`` starts an absolute path)."""
     from ...tools.paths import context_roots
 
-    roots = [(os.path.abspath(root.path), root.writable) for root in context_roots(settings.get("context_paths"))]
+    roots = [(os.path.abspath(root.path), root.writable) for root in context_roots(spec.setting("context_paths"))]
     return [path for path, _ in roots], [f"Edit(/{path}/**)" for path, writable in roots if not writable]
 
 
@@ -145,7 +135,7 @@ def _bare_mcp_tool(rule: str) -> bool:
     return rule[:1].islower() and not rule.startswith("mcp__") and "(" not in rule
 
 
-def _mcp_server(server: ServerConfig, agent_cwd: str | None) -> dict[str, Any]:
+def _mcp_server(server: McpServer, agent_cwd: str | None) -> dict[str, Any]:
     """A MassGen MCP server in the CLI's ``--mcp-config`` form (MassGen's streamable-http is its http).
 
     The CLI starts stdio servers in its own cwd, the agent's; a server with a cwd of its own elsewhere
@@ -162,12 +152,11 @@ def _mcp_server(server: ServerConfig, agent_cwd: str | None) -> dict[str, Any]:
     return {"type": "http", "url": server.url, "headers": dict(server.headers)}
 
 
-def _environment(spec: AgentSpec) -> dict[str, str]:
+def _environment(spec: AgentPlan) -> dict[str, str]:
     """Variables for the CLI process: the key (else the CLI uses an existing login) and the endpoint."""
     env: dict[str, str] = dict(TODO_TOOL_ENV)
-    key = api_key(spec)
-    if key:
-        env["ANTHROPIC_API_KEY"] = key
+    if spec.api_key.secret:
+        env["ANTHROPIC_API_KEY"] = spec.api_key.secret.reveal()
     if spec.base_url:
         env["ANTHROPIC_BASE_URL"] = spec.base_url
     return env

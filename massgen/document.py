@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from ..diagnostics import Diagnostic, Severity
+from .diagnostics import Diagnostic, Severity
 
 # (line, column, end_line, end_column), 1-based
 Span = tuple[int, int, int, int]

@@ -14,8 +14,8 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..conversation import ToolSpec
-from ..events import ToolCall
+from .conversation import ToolSpec
+from .events import ToolCall
 
 
 @dataclass(slots=True)

@@ -1,4 +1,4 @@
-"""What the compiler hands the runtime: AgentSpec / RunSpec built from a valid config."""
+"""What the compiler hands the runtime: AgentPlan / RunPlan built from a valid config."""
 
 from __future__ import annotations
 
@@ -8,6 +8,11 @@ import pytest
 
 from massgen.config import compile_mapping, compile_text
 from massgen.config.report import format_text
+
+
+def codes(result) -> list[str]:
+    """The codes of a result's diagnostics, less the info every agent gets (tests/config/test_key_source.py)."""
+    return [d.code for d in result.diagnostics if d.code != "api-key-source"]
 
 
 def spec_of(text: str):
@@ -22,7 +27,7 @@ def test_preset_shorthand_resolves_to_chatcompletion() -> None:
     (agent,) = spec.agents
     assert (agent.backend_type, agent.provider, agent.protocol) == ("chatcompletion", "cerebras", "openai_chat")
     assert agent.base_url == "https://api.cerebras.ai/v1"
-    assert agent.api_key_env == ["CEREBRAS_API_KEY"]
+    assert agent.api_key.variables == ("CEREBRAS_API_KEY",) and agent.base_url_source == "preset:cerebras"
     assert agent.params == {"temperature": 0.2}
 
 
@@ -32,7 +37,7 @@ def test_chatcompletion_base_url_selects_the_preset() -> None:
         "      base_url: https://api.cerebras.ai/v1\n"
     )
     assert spec.agents[0].provider == "cerebras"
-    assert spec.agents[0].api_key_env == ["CEREBRAS_API_KEY"]
+    assert spec.agents[0].api_key.variables == ("CEREBRAS_API_KEY",) and spec.agents[0].base_url_source == "config"
 
 
 def test_model_infers_the_backend() -> None:
@@ -46,7 +51,8 @@ def test_api_key_is_expanded_and_never_in_repr(monkeypatch: pytest.MonkeyPatch) 
     spec = spec_of("agent:\n  id: a\n"
                    "  backend: {type: claude, model: claude-haiku-4-5, api_key: '${MASSGEN_TEST_KEY}'}\n")
     agent = spec.agents[0]
-    assert agent.api_key == "sk-test-secret-value-123"
+    assert agent.api_key.secret.reveal() == "sk-test-secret-value-123" and agent.api_key.source == "config:MASSGEN_TEST_KEY"
+    assert agent.secrets == (agent.api_key.secret,)
     assert "sk-test-secret" not in repr(agent) and "sk-test-secret" not in repr(spec)
 
 
@@ -81,13 +87,13 @@ def test_runtime_fields() -> None:
 
 
 def test_claude_code_default_disallowed_tools() -> None:
-    spec = spec_of("agent:\n  id: cc\n  backend: {type: claude_code}\n")
+    spec = spec_of("agent:\n  id: cc\n  backend: {type: claude_code, cwd: ws}\n")
     assert "Bash(rm*)" in spec.agents[0].disallowed_tools
 
 
 def test_compile_mapping_places_everything_on_line_one() -> None:
     result = compile_mapping({"agent": {"id": "q", "backend": {"model": "gpt-5-nano", "temprature": 1}}}, "--model")
-    (diagnostic,) = result.diagnostics
+    (diagnostic,) = [d for d in result.diagnostics if d.code != "api-key-source"]
     assert (diagnostic.file, diagnostic.line, diagnostic.column, diagnostic.code) == ("--model", 1, 1, "unknown-key")
     assert diagnostic.path == "/agent/backend/temprature"
     assert result.spec is None
@@ -95,14 +101,14 @@ def test_compile_mapping_places_everything_on_line_one() -> None:
 
 def test_compile_mapping_valid() -> None:
     result = compile_mapping({"agent": {"id": "q", "backend": {"model": "gemini-2.5-flash"}}})
-    assert result.diagnostics == [] and result.spec is not None
+    assert codes(result) == [] and result.spec is not None
     assert result.spec.agents[0].backend_type == "gemini"
 
 
 def test_literal_api_key_is_never_echoed() -> None:
     secret = "sk-ant-literal-secret-0123456789"
     result = compile_text(f"agent:\n  id: a\n  backend: {{type: claude, model: claude-haiku-4-5, api_key: {secret}}}\n", "k.yaml")
-    assert [d.code for d in result.diagnostics] == ["literal-api-key"]
+    assert codes(result) == ["literal-api-key"]
     assert all(secret not in f"{d.message} {d.hint}" for d in result.diagnostics)
     text = format_text(result.diagnostics, lines=lambda _: [f"  backend: {{type: claude, api_key: {secret}}}"] * 3)
     assert "api_key: ***" in text and secret not in text
@@ -110,7 +116,7 @@ def test_literal_api_key_is_never_echoed() -> None:
 
 def test_wrong_type_of_secret_is_not_echoed() -> None:
     result = compile_text("agent:\n  id: a\n  backend: {type: claude, model: claude-haiku-4-5, api_key: 1234567890}\n", "k.yaml")
-    assert [d.code for d in result.diagnostics] == ["invalid-type"]
+    assert codes(result) == ["invalid-type"]
     assert "1234567890" not in result.diagnostics[0].message
 
 
@@ -146,5 +152,5 @@ def test_an_unset_variable_in_base_url_never_becomes_the_default_host(monkeypatc
     monkeypatch.delenv("MY_PROXY_SURELY_UNSET", raising=False)
     result = compile_text("agent:\n  id: a\n  backend: {type: openai, model: gpt-5-nano, "
                           "base_url: '${MY_PROXY_SURELY_UNSET}/v1'}\n", "p.yaml")
-    assert [d.code for d in result.diagnostics] == ["unset-env-var"]
+    assert codes(result) == ["unset-env-var"]
     assert result.spec.agents[0].base_url == "${MY_PROXY_SURELY_UNSET}/v1"  # as written, not api.openai.com

@@ -1,0 +1,117 @@
+"""Where an agent's requests go and which key goes with them, decided once (the plan holds the answers).
+
+``resolve_base_url`` picks the base URL; ``route_api_key`` the key. The key rules, in order (the official SDKs behave the same way for their own provider):
+
+1. ``api_key:`` in the config (a literal, or ``${VAR}``) is sent wherever ``base_url`` points.
+2. Otherwise the key is implicit, and an implicit key only goes to the hosts of the provider it belongs to:
+   - ``type: <preset>`` (``cerebras``) uses the preset's variables;
+   - a provider's own backend type (``openai``, ``claude``, ``zai``…) uses its variables, even with an explicit
+     ``base_url`` (a proxy of that provider);
+   - a ``key_follows_host`` backend (``chatcompletion``) uses the variables of the provider that owns
+     ``base_url``'s host (``api.z.ai`` → ``ZAI_API_KEY``), and on a host no catalog entry claims, none: a
+     gateway that wants the OpenAI key says ``api_key: ${OPENAI_API_KEY}``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from ..catalog import BackendDef, Catalog, ProviderDef
+from ..secret import Secret
+from .envvars import REFERENCE
+
+KeyOrigin = Literal["config", "env", "none"]
+
+
+@dataclass(frozen=True, slots=True)
+class APIKey:
+    """An agent's API key and where it comes from.
+
+    ``origin``: ``config`` (``api_key:`` in the config; ``variable`` names its ``${VAR}`` if it is one),
+    ``env`` (``variable`` is the set environment variable) or ``none``. ``variables`` are the environment
+    variables the implicit key is looked up in, in order; ``owner`` is the provider they belong to (None when
+    ``base_url`` is on a host no catalog entry claims). ``required``: a run without a key cannot start.
+    """
+
+    origin: KeyOrigin
+    secret: Secret | None = None
+    variable: str | None = None
+    variables: tuple[str, ...] = ()
+    owner: str | None = None
+    required: bool = False
+
+    def describe(self) -> str:
+        """Where the key comes from, for people (never the value)."""
+        if self.origin == "config":
+            return f"api_key: ${{{self.variable}}} in the config" if self.variable else "api_key in the config"
+        if self.origin == "env":
+            return f"the environment variable {self.variable}"
+        if self.variables:
+            return f"none: {' or '.join(self.variables)} not set"
+        return "none: no API key is sent (this host belongs to no known provider)"
+
+    def route(self) -> str:
+        """Where the key is looked for, independent of what is set now (the linter's message)."""
+        if self.origin == "config":
+            return self.describe()
+        if self.variables:
+            optional = "" if self.required else " (optional)"
+            return f"the environment variable {' or '.join(self.variables)}{optional}"
+        return "none: this host belongs to no known provider, so no implicit key is sent"
+
+    @property
+    def source(self) -> str:
+        """A stable, short name of the source: ``config``, ``config:VAR``, ``env:VAR`` or ``none``."""
+        if self.origin == "none":
+            return "none"
+        return f"{self.origin}:{self.variable}" if self.variable else self.origin
+
+
+def resolve_base_url(definition: BackendDef, preset: ProviderDef | None, backend: Mapping[str, Any],
+                     request: Mapping[str, Any], environ: Mapping[str, str]) -> tuple[str | None, str]:
+    """(base URL without a trailing slash, where it came from), in this order: the config's ``base_url``; a
+    parameter naming the same thing (the catalog's ``base_url_params``, Azure's ``azure_endpoint``); the
+    backend's ``base_url_env`` variable; the preset's URL; the backend's default. (None, "none") when none."""
+    candidates: list[tuple[Any, str]] = [(backend.get("base_url"), "config")]
+    candidates += [(backend.get(name), f"config:{name}") for name in request.get("base_url_params") or ()]
+    if definition.base_url_env:
+        candidates.append((environ.get(definition.base_url_env), f"env:{definition.base_url_env}"))
+    if preset is not None:
+        candidates.append((preset.base_url, f"preset:{preset.name}"))
+    candidates.append((definition.base_url, "catalog"))
+    for url, source in candidates:
+        if isinstance(url, str) and url:
+            return url.rstrip("/"), source
+    return None, "none"
+
+
+def implicit_key_owner(definition: BackendDef, preset: ProviderDef | None, base_url: str | None,
+                       catalog: Catalog) -> tuple[str | None, tuple[str, ...], bool]:
+    """(owner, variables, required) of the key an agent uses when its config names none."""
+    if preset is not None and preset.api_key_env:
+        return preset.name, tuple(preset.api_key_env), True
+    if not definition.key_follows_host:
+        return definition.type, tuple(definition.api_key_env), definition.api_key_required
+    owner = catalog.owner_of_url(base_url) if base_url else None
+    if owner is None:
+        return None, (), False
+    name = owner.name if isinstance(owner, ProviderDef) else owner.type
+    return name, tuple(owner.api_key_env), True
+
+
+def route_api_key(definition: BackendDef, preset: ProviderDef | None, raw_backend: Mapping[str, Any],
+                  base_url: str | None, catalog: Catalog, environ: Mapping[str, str]) -> APIKey:
+    """The agent's key: ``raw_backend`` is its backend mapping as written (``${VAR}`` not yet expanded)."""
+    owner, variables, required = implicit_key_owner(definition, preset, base_url, catalog)
+    written = raw_backend.get("api_key")
+    if isinstance(written, str) and written:
+        whole = REFERENCE.fullmatch(written.strip())
+        # surrounding whitespace (`api_key: |` adds a newline) is never part of a key, and no header may carry it
+        value = REFERENCE.sub(lambda m: environ.get(m.group(1), m.group(0)), written).strip()
+        return APIKey("config", Secret(value), whole.group(1) if whole else None, variables, owner, required)
+    variable = next((name for name in variables if environ.get(name)), None)
+    if variable is not None:
+        return APIKey("env", Secret(environ[variable].strip()), variable, variables, owner, required)
+    return APIKey("none", None, None, variables, owner, required)
