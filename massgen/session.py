@@ -89,13 +89,14 @@ class Session:
     async def _single_agent(self) -> tuple[AgentPlan, Backend, Toolset]:
         """The agent's backend and tools, built on first use and kept for the session's later questions."""
         if self._agent is None:
-            from .agent.setup import open_toolset
+            from .agent.setup import open_toolset, runs_own_servers
             from .backend import create_backend
 
             spec = self._pick_agent()
             backend = create_backend(spec)  # a missing API key fails here, before any server starts
             self._stack.push_async_callback(backend.aclose)
-            self._agent = (spec, backend, await open_toolset(spec, self._stack, self.sink))
+            toolset = await open_toolset(spec, self._stack, self.sink, backend_runs_servers=runs_own_servers(backend))
+            self._agent = (spec, backend, toolset)
         return self._agent
 
     def _pick_agent(self) -> AgentPlan:

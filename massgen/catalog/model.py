@@ -21,11 +21,14 @@ TOOL_FLAGS = ("enable_web_search", "enable_code_execution", "enable_code_interpr
 # interpret parameter schemas with its own small checker instead of importing jsonschema. ``$ref`` only
 # points to ``#/definitions/<name>`` of the parameters file; ``format`` only takes PARAMETER_FORMATS.
 # x- annotations: x-docs-type / x-docs-example (documentation tables), x-runtime: ignored (accepted
-# but not acted on: reported as info), x-secret: true (never echoed).
+# but not acted on: reported as info, with x-ignored-because saying why), x-secret: true (never echoed), x-mcp-tools: requested | implied
+# (set, the key gives the agent MCP-based tools; where the backend's mcp capability is none, a requested one
+# is an error and an implied one, cwd's file tools, a warning that none are offered).
 PARAMETER_KEYWORDS = frozenset({
     "type", "enum", "const", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minLength",
     "pattern", "format", "properties", "additionalProperties", "required", "items", "oneOf", "anyOf",
     "$ref", "default", "description", "x-docs-type", "x-docs-example", "x-runtime", "x-secret",
+    "x-mcp-tools", "x-ignored-because",
 })
 PARAMETER_FORMATS = ("uri",)
 DEFINITION_REF_PREFIX = "#/definitions/"
@@ -126,7 +129,9 @@ class ProviderDef:
     api_key_env: list[str] = field(default_factory=list)
     aliases: list[str] = field(default_factory=list)
     models: list[str] = field(default_factory=list)
+    model_retirements: dict[str, str] = field(default_factory=dict)  # lower-case model -> YYYY-MM-DD
     tool_flags: dict[str, str] = field(default_factory=dict)
+    tool_sources: dict[str, dict[str, Any]] = field(default_factory=dict)  # flag -> {source, models}
     notes: list[str] = field(default_factory=list)
     request: dict[str, Any] = field(default_factory=dict)
     docs: dict[str, Any] = field(default_factory=dict)

@@ -120,8 +120,17 @@ def _plain(text: str) -> str:
 def _description(schema: dict[str, Any]) -> str:
     text = _plain(" ".join(str(schema.get("description", "")).split()))
     if schema.get("x-runtime") == "ignored":
-        text = f"[accepted, not acted on yet] {text}"
+        why = schema.get("x-ignored-because")
+        text = f"[accepted, not acted on yet{': ' + why if why else ''}] {text}"
     return text
+
+
+def _retirements(retirements: dict[str, str], source: str | None) -> list[tuple[str, str]]:
+    """The "Retiring models" row (by date) and where the dates come from."""
+    if not retirements:
+        return []
+    rows = [("Model retirements", ", ".join(f"{m} ({d})" for m, d in sorted(retirements.items(), key=lambda item: item[1])))]
+    return rows + [("Retirements from", source)] if source else rows
 
 
 def show_text(catalog: Catalog, backend: BackendDef, preset: ProviderDef | None) -> str:
@@ -135,6 +144,7 @@ def show_text(catalog: Catalog, backend: BackendDef, preset: ProviderDef | None)
             ("API key env", _key_text(preset.api_key_env)),
             ("Models", ", ".join(preset.models) or "-"),
         ]
+        fields += _retirements(preset.model_retirements, preset.data.get("model_retirements_source"))
     else:
         base_url = backend.base_url or ("required" + (f" (or {backend.base_url_env})" if backend.base_url_env else ""))
         fields += [
@@ -144,9 +154,7 @@ def show_text(catalog: Catalog, backend: BackendDef, preset: ProviderDef | None)
              else _key_text(backend.api_key_env, backend.api_key_required)),
             ("Models", ", ".join(backend.models) or "-"),
         ]
-        if backend.model_retirements:
-            fields.append(("Retiring models", ", ".join(f"{m} ({d})" for m, d in sorted(backend.model_retirements.items(),
-                                                                                       key=lambda item: item[1]))))
+        fields += _retirements(backend.model_retirements, backend.data.get("model_retirements_source"))
         if backend.default_port:
             fields.append(("Default port", str(backend.default_port)))
         if backend.extra:
@@ -155,6 +163,9 @@ def show_text(catalog: Catalog, backend: BackendDef, preset: ProviderDef | None)
     fields.append(("Capabilities", ", ".join(f"{c}: {CELL_TEXT[backend.capabilities.get(c, 'none')]}" for c in CAPABILITIES)))
     flags = {**backend.tool_flags, **(preset.tool_flags if preset else {})}
     fields.append(("Tool flags", ", ".join(f"{f}: {FLAG_TEXT[flags.get(f, 'unsupported')]}" for f in TOOL_FLAGS)))
+    for flag, entry in (preset.tool_sources.items() if preset else ()):
+        models = f" (models: {', '.join(entry['models'])})" if entry.get("models") else ""
+        fields.append((f"  {flag}", f"{entry['source']}{models}"))
     width = max(len(name) for name, _ in fields)
     parts = ["\n".join(f"{name + ':':<{width + 1}} {value}" for name, value in fields)]
     notes = [*backend.notes, *(preset.notes if preset else [])]

@@ -123,7 +123,7 @@ class Checker:
         if schema.get("x-runtime") == "ignored" and path:
             out.append(Issue(path, "not-implemented",
                              f"`{key_name(path)}` is accepted by MassGen but not acted on by this runtime",
-                             severity=Severity.INFO, at_key=True))
+                             hint=schema.get("x-ignored-because"), severity=Severity.INFO, at_key=True))
         if "oneOf" in schema or "anyOf" in schema:
             self._alternatives(value, schema, path, out)
             return

@@ -53,6 +53,8 @@ class AgentPlan:
     exclude_tools: list[str] = field(default_factory=list)
     cwd: str | None = None
     voting_sensitivity: str | None = None  # the agent's own (agent or backend level), over the orchestrator's
+    native_tools: tuple[str, ...] = ()  # the catalog's native_tools: tools the backend's runtime runs itself
+    mcp_tools: bool = True  # False where the catalog's mcp capability is none: no MCP-based tool is offered
     backend: dict[str, Any] = field(default_factory=dict, repr=False)
     secrets: tuple[Secret, ...] = field(default=(), repr=False)
 

@@ -80,6 +80,8 @@ def build_plan(ctx: BackendContext, agent: dict[str, Any], default_id: str, cata
         exclude_tools=list(backend.get("exclude_tools") or []),
         cwd=backend.get("cwd"),
         voting_sensitivity=agent.get("voting_sensitivity") or backend.get("voting_sensitivity"),
+        native_tools=tuple(definition.data.get("native_tools") or ()),
+        mcp_tools=definition.capabilities.get("mcp") != "none",
         backend=dict(backend),
         secrets=collect_secrets(api_key, base_url, backend, mcp_servers, definition),
     )

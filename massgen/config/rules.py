@@ -38,6 +38,11 @@ class BackendContext:
     def name(self) -> str:
         return self.preset.name if self.preset else self.definition.type
 
+    def presets_with(self, flag: str) -> list[str]:
+        """The presets of this backend that declare ``flag`` supported."""
+        return [p.name for p in self.catalog.providers.values()
+                if p.backend == self.definition.type and p.tool_flags.get(flag) == "supported"]
+
     def api_key(self) -> APIKey:
         """Where this agent's key will come from, as the plan will decide it (``massgen.config.routing``)."""
         definition, preset = self.definition, self.preset
@@ -115,29 +120,47 @@ def voting_sensitivity_rule(data: dict[str, Any]) -> Iterator[Issue]:
 # --- one backend -----------------------------------------------------------------------------------
 
 def tool_flag_rule(ctx: BackendContext) -> Iterator[Issue]:
-    """A built-in tool flag turned on where the backend (or its preset) lacks the capability."""
+    """A built-in tool flag turned on where the backend (or its preset) lacks the capability.
+
+    ``varies`` (chatcompletion) leaves the answer to the provider preset: the run can only request a tool a
+    preset declares (``tool_flags`` plus its ``request.builtin_tools``), so without one the flag is an error,
+    naming the presets that have it. A preset's ``tool_sources`` may limit a tool to the models its provider
+    documents it for."""
     for flag in TOOL_FLAGS:
         if ctx.backend.get(flag) is not True:
             continue  # absent or false: nothing is asked of the backend
         support = ctx.definition.tool_flags.get(flag, "unsupported")
         if ctx.preset and flag in ctx.preset.tool_flags:
             support = ctx.preset.tool_flags[flag]
+        path = (*ctx.path, flag)
         if support == "supported":
+            yield from _tool_model_rule(ctx, flag, path)
             continue
         hint = ctx.definition.hints.get(flag) or f"remove `{flag}`; `massgen backends` shows who supports it"
-        path = (*ctx.path, flag)
         remove = (Fix("remove-key", f"Remove `{flag}`"),)
         if support == "not_applicable":
             yield Issue(path, "unsupported-capability", f"`{flag}` does not apply to `{ctx.name}`",
                         hint=hint, severity=WARNING, at_key=True, fixes=remove)
-        elif support == "varies":
-            yield Issue(path, "unsupported-capability",
-                        f"whether `{flag}` works on `{ctx.name}` depends on the provider behind `base_url`",
-                        hint="check the provider's documentation, or use a preset that supports it",
-                        severity=INFO, at_key=True)
-        else:
-            yield Issue(path, "unsupported-capability", f"`{ctx.name}` does not support `{flag}`",
-                        hint=hint, at_key=True, fixes=remove)
+            continue
+        if support == "varies" or ctx.preset:
+            source = (ctx.preset.tool_sources.get(flag) or {}).get("source") if ctx.preset else None
+            having = ", ".join(f"`type: {name}`" for name in ctx.presets_with(flag)) or "none"
+            hint = (f"remove `{flag}`" + (f" (the provider's documentation: {source})" if source else "")
+                    + f"; presets with this built-in tool: {having}")
+        what = ("has no built-in tool for" if ctx.preset or support != "varies"
+                else "(a provider without a preset) has no built-in tool MassGen knows for")
+        yield Issue(path, "unsupported-capability", f"`{ctx.name}` {what} `{flag}`", hint=hint, at_key=True,
+                    fixes=remove)
+
+
+def _tool_model_rule(ctx: BackendContext, flag: str, path: Path) -> Iterator[Issue]:
+    models = (ctx.preset.tool_sources.get(flag) or {}).get("models") if ctx.preset else None
+    model = ctx.backend.get("model")
+    if models and isinstance(model, str) and model not in models:
+        yield Issue(path, "unsupported-capability",
+                    f"`{ctx.name}` offers `{flag}` only with {', '.join(f'`{m}`' for m in models)}, not `{model}`",
+                    hint=f"use one of those models, or remove `{flag}` "
+                         f"({ctx.preset.tool_sources[flag]['source']})", at_key=True)
 
 
 def builtin_with_functions_rule(ctx: BackendContext) -> Iterator[Issue]:
@@ -158,9 +181,33 @@ def builtin_with_functions_rule(ctx: BackendContext) -> Iterator[Issue]:
 
 
 def mcp_support_rule(ctx: BackendContext) -> Iterator[Issue]:
-    if "mcp_servers" in ctx.backend and ctx.definition.capabilities.get("mcp") == "none":
-        yield Issue((*ctx.path, "mcp_servers"), "mcp-unsupported", f"`{ctx.name}` does not support MCP servers",
-                    hint=ctx.definition.hints.get("mcp_servers"), at_key=True)
+    """Where the backend's mcp capability is none, the settings that would give the agent MCP-based tools
+    (``x-mcp-tools`` in the catalog): one that asks for them (mcp_servers, enable_mcp_command_line) is an error;
+    ``cwd``, which brings MassGen's file tools along, is a warning that the agent gets none (MassGen's own
+    azure configs set it)."""
+    if ctx.definition.capabilities.get("mcp") != "none":
+        return
+    for key, kind in mcp_tool_keys(ctx.backend, ctx.definition):
+        hint = ctx.definition.hints.get(key) or ctx.definition.hints.get("mcp_servers")
+        if kind == "implied":
+            yield Issue((*ctx.path, key), "mcp-unsupported",
+                        f"`{ctx.name}` takes no MCP-based tools: `{key}` gives this agent no file tools",
+                        hint=hint, severity=WARNING, at_key=True)
+        else:
+            what = "MCP servers" if key == "mcp_servers" else f"`{key}` (an MCP-based tool)"
+            yield Issue((*ctx.path, key), "mcp-unsupported", f"`{ctx.name}` does not support {what}",
+                        hint=hint, at_key=True)
+
+
+def mcp_tool_keys(backend: dict[str, Any], definition: BackendDef) -> list[tuple[str, str]]:
+    """(key, ``requested`` | ``implied``) for each key of ``backend`` that is set and would give the agent
+    MCP-based tools (``x-mcp-tools``); ``mcp_servers`` counts where the backend does not declare it (ag2)."""
+    found = []
+    for key, value in backend.items():
+        kind = "requested" if key == "mcp_servers" else definition.parameters.get(key, {}).get("x-mcp-tools")
+        if kind and value not in (None, False, "", [], {}):
+            found.append((key, kind))
+    return found
 
 
 def base_url_rule(ctx: BackendContext) -> Iterator[Issue]:
@@ -208,19 +255,24 @@ def request_path_rule(ctx: BackendContext) -> Iterator[Issue]:
 
 
 def model_retirement_rule(ctx: BackendContext) -> Iterator[Issue]:
-    """A model the provider has retired (or soon will): the catalog knows the date, the config may not."""
+    """A model the provider has retired (or soon will): the catalog knows the date (the preset's list, then the
+    backend's), the config may not."""
     model = ctx.backend.get("model")
-    retired_on = ctx.definition.model_retirements.get(model.lower()) if isinstance(model, str) else None
+    if not isinstance(model, str):
+        return
+    owner = ctx.preset if ctx.preset and model.lower() in ctx.preset.model_retirements else ctx.definition
+    retired_on = owner.model_retirements.get(model.lower())
     if retired_on is None:
         return
     path = (*ctx.path, "model")
+    source = owner.data.get("model_retirements_source")
+    where = f" (source: {source})" if source else ""
     if retired_on <= date.today().isoformat():
         yield Issue(path, "model-retired", f"`{model}` was retired on {retired_on}: the provider rejects it",
-                    hint="choose a current model (`massgen backends show " + ctx.definition.type + "`)",
-                    severity=WARNING)
+                    hint=f"choose a current model (`massgen backends show {ctx.name}`){where}", severity=WARNING)
     else:
         yield Issue(path, "model-retiring", f"`{model}` will be retired on {retired_on}",
-                    hint="plan a move to a newer model", severity=INFO)
+                    hint=f"plan a move to a newer model{where}", severity=INFO)
 
 
 def execution_mode_rule(ctx: BackendContext) -> Iterator[Issue]:

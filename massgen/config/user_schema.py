@@ -35,11 +35,15 @@ def backend_schema(definition: BackendDef) -> dict[str, Any]:
                "description": f"Built-in tool ({definition.tool_flags.get(flag, 'unsupported')} here)."}
         for flag in TOOL_FLAGS
     }
-    properties.update(copy.deepcopy(definition.parameters))
+    properties.update({name: _with_references(fragment) for name, fragment in definition.parameters.items()})
     if definition.capabilities.get("mcp") == "none":  # the mcp group's keys stay; the servers cannot run
         hint = definition.hints.get("mcp_servers") or "remove `mcp_servers`"
         properties["mcp_servers"] = {"not": {}, "description": "Not supported by this backend.",
                                      "errorMessage": f"`{definition.type}` does not support MCP servers: {hint}"}
+        for name, fragment in properties.items():  # enable_mcp_command_line: a switch that would start MCP tools
+            if fragment.get("x-mcp-tools") == "requested" and fragment.get("type") == "boolean":
+                properties[name] = {**fragment, "not": {"const": True},
+                                    "errorMessage": f"`{definition.type}` has no MCP-based tools: remove `{name}`"}
     elif "mcp_servers" in properties:
         properties["mcp_servers"] = _named_list_entries(properties["mcp_servers"])
     schema = {
@@ -52,6 +56,15 @@ def backend_schema(definition: BackendDef) -> dict[str, Any]:
     if definition.model_required:
         schema["required"] = ["model"]
     return schema
+
+
+def _with_references(fragment: dict[str, Any]) -> dict[str, Any]:
+    """A ``format`` (``uri``) holds for the value after ``${VAR}`` expansion, so text with a reference passes as
+    written, as in the compiler (which checks the format only of text without ``${``)."""
+    fragment = copy.deepcopy(fragment)
+    if "format" in fragment:
+        fragment["anyOf"] = [{"format": fragment.pop("format")}, {"pattern": r"\$\{"}]
+    return fragment
 
 
 def _named_list_entries(fragment: Any) -> Any:

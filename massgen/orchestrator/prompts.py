@@ -37,6 +37,14 @@ _NOVELTY = {
     ),
 }
 
+# MassGen's planning mode: what agents read during coordination unless planning_mode_instruction says otherwise.
+PLANNING_INSTRUCTION = (
+    "PLANNING MODE: this is the coordination phase. Plan, do not act: describe the actions you would take "
+    "(tool calls, files, messages, API calls) and why, without carrying them out; your other tools are not "
+    "available until then. Weigh the other agents' plans and use `vote` or `new_answer`. The agent chosen to "
+    "present the final answer carries out the agreed plan."
+)
+
 REMINDER = (
     "You replied without using a workflow tool. Finish by calling `vote` (for the best current answer) or "
     "`new_answer` (with your complete answer) as a tool call."
@@ -59,6 +67,8 @@ def coordination_system(own: str | None, settings: CoordinationSettings, *, vote
             + (" " + novelty if novelty else "")
             + " Always end by calling one of the tools `vote` or `new_answer`; a plain-text reply does not count."
         )
+    if settings.planning_mode:
+        brief += "\n\n" + (settings.planning_instruction or PLANNING_INSTRUCTION)
     return f"{own}\n\n{brief}" if own else brief
 
 

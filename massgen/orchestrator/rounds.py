@@ -76,7 +76,7 @@ async def play_round(
     reminder = VOTE_ONLY_REMINDER if view.vote_only else REMINDER
     while True:
         try:
-            ended_with_text = await participant.run_turns(history, tools, sink)
+            ended_with_text = await participant.run_turns(history, tools, sink, own_tools=not settings.planning_mode)
         except MassGenError as exc:
             return RoundOutcome(failure=str(exc))
         if referee.accepted is not None:

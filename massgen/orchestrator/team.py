@@ -19,7 +19,7 @@ async def open_team(spec: RunPlan, stack: AsyncExitStack, sink: EventSink | None
 
     An MCP server that could not start is a ``notice`` to ``sink`` with its agent's id, as in a single-agent run.
     """
-    from ..agent.setup import open_toolset
+    from ..agent.setup import open_toolset, runs_own_servers
     from ..backend import create_backend
 
     backends = []
@@ -27,7 +27,8 @@ async def open_team(spec: RunPlan, stack: AsyncExitStack, sink: EventSink | None
         backend = create_backend(agent)
         stack.push_async_callback(backend.aclose)
         backends.append(backend)
-    toolsets = await asyncio.gather(*(open_toolset(agent, stack, sink) for agent in spec.agents))
+    toolsets = await asyncio.gather(*(open_toolset(agent, stack, sink, backend_runs_servers=runs_own_servers(backend))
+                                      for agent, backend in zip(spec.agents, backends, strict=True)))
     return [Participant(a, b, t) for a, b, t in zip(spec.agents, backends, toolsets, strict=True)]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AsyncExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,13 +40,14 @@ __all__ = [
 ]
 
 
-async def builtin_tools(plan: AgentPlan, tool_filter: ToolFilter, *, skip_servers: set[str]) -> Toolset:
+async def builtin_tools(plan: AgentPlan, tool_filter: ToolFilter, *, skip_servers: set[str],
+                        stack: AsyncExitStack | None = None) -> Toolset:
     """The built-in tools an agent's plan asks for, filtered like MCP tools of their server names.
 
     File tools come with a ``cwd`` (MassGen's workspace), each call bounded by ``tool_timeout``; the
     command line with ``enable_mcp_command_line``, each command bounded by ``command_line_timeout``
     (the config's, else the catalog's defaults). A server name the user already configured (``skip_servers``)
-    wins.
+    wins. Docker mode starts the agent's container here and removes it when ``stack`` closes (required then).
     """
     backend, cwd = plan.backend, plan.cwd
     guard = PathGuard(_workspace(cwd), context_roots(backend.get("context_paths")))
@@ -62,12 +64,17 @@ async def builtin_tools(plan: AgentPlan, tool_filter: ToolFilter, *, skip_server
             )
         if mode == "docker":
             await check_docker()
+            if stack is None:
+                raise ValueError("docker mode needs the run's exit stack, which removes the container at the end")
             docker = DockerSandbox(
                 image=backend.get("command_line_docker_image") or DEFAULT_IMAGE,
                 network=backend.get("command_line_docker_network_mode") or "none",
                 memory=backend.get("command_line_docker_memory_limit"),
                 cpus=_text_or_none(backend.get("command_line_docker_cpu_limit")),
+                sudo=bool(backend.get("command_line_docker_enable_sudo", False)),
             )
+            await docker.start(guard.cwd)
+            stack.push_async_callback(docker.stop)
         line = CommandLine(
             guard,
             CommandPolicy(

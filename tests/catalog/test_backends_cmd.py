@@ -43,8 +43,12 @@ def test_show_lists_ranges_and_defaults():
     claude = massgen("backends", "show", "claude").stdout.splitlines()
     temperature = next(line for line in claude if line.startswith("temperature "))
     assert "0 <= x <= 1" in temperature
-    retiring = next(line for line in claude if line.startswith("Retiring models:"))
-    assert "claude-sonnet-4-5 (2026-11-30)" in retiring
+    retiring = next(line for line in claude if line.startswith("Model retirements:"))
+    assert "claude-sonnet-4-5 (2026-11-30)" in retiring and "claude-3-5-sonnet-latest (2025-10-22)" in retiring
+    source = next(line for line in claude if line.startswith("Retirements from:"))
+    assert "platform.claude.com/docs/en/about-claude/model-deprecations" in source
+    groq = massgen("backends", "show", "groq").stdout
+    assert "llama-3.1-70b-versatile (2025-01-24)" in groq and "https://console.groq.com/docs/deprecations" in groq
 
 
 def test_unknown_type_suggests_and_exits_2():

@@ -121,7 +121,8 @@ def test_a_retired_model_is_a_warning_and_a_retiring_one_an_info(tmp_path):
     folder = tmp_path / "extra"
     folder.mkdir()
     (folder / "oldgpt.yaml").write_text(BACKEND.replace("type: localgpt", "type: oldgpt") + (
-        'model_retirements: {oldgpt-1: "2001-01-01", oldgpt-2: "2999-12-31"}\n'))
+        'model_retirements: {oldgpt-1: "2001-01-01", oldgpt-2: "2999-12-31"}\n'
+        'model_retirements_source: https://example.com/oldgpt/deprecations\n'))
     catalog = load_catalog([folder])
     config = tmp_path / "c.yaml"
     config.write_text("agents:\n  - {id: a, backend: {type: oldgpt, model: OLDGPT-1}}\n"

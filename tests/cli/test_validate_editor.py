@@ -179,7 +179,8 @@ EXPRESSIBLE = {
 }
 # invalid-value cases draft-07 cannot say: a non-finite number (no JSON value) and `format: uri` (optional to
 # check in draft-07; check-jsonschema needs an extra package for it).
-NOT_EXPRESSIBLE_MESSAGES = re.compile(r"finite number|must be a URL")
+# a tool that depends on the model, or on a host no preset claims, is for validate alone (README)
+NOT_EXPRESSIBLE_MESSAGES = re.compile(r"finite number|must be a URL|only with `|a provider without a preset")
 
 
 def json_path(path: str) -> tuple[str, ...]:

@@ -122,6 +122,56 @@ async def test_native_tools_write_a_file_and_a_disallowed_command_is_refused(pro
     assert "rm hello.txt" in requests[2].tool_results()[-1] or "denied" in requests[2].tool_results()[-1].lower()
 
 
+NATIVE_TOOLS = ["Read", "Write", "Edit", "Bash", "Grep", "Glob", "TodoWrite"]  # the page: "always available"
+
+
+@pytest.mark.anyio
+async def test_each_of_the_seven_native_tools_is_offered_and_runs_by_default(protocol_server: ProtocolServer, tmp_path: Path) -> None:
+    cwd = tmp_path / "work"
+    cwd.mkdir()
+    notes = cwd / "notes.txt"
+    todo = {"todos": [{"content": "Check the notes", "status": "in_progress", "activeForm": "Checking the notes"}]}
+    protocol_server.handler = model_turns(
+        Turn(tool_calls=[Call("Write", {"file_path": str(notes), "content": "alpha line\nbeta line\n"})]),
+        Turn(tool_calls=[Call("Read", {"file_path": str(notes)})]),
+        Turn(tool_calls=[Call("Edit", {"file_path": str(notes), "old_string": "beta line", "new_string": "gamma line"})]),
+        Turn(tool_calls=[Call("Bash", {"command": "echo bash-ran > bash.txt && cat bash.txt", "description": "echo"})]),
+        Turn(tool_calls=[Call("Grep", {"pattern": "gamma", "path": str(cwd), "output_mode": "content"})]),
+        Turn(tool_calls=[Call("Glob", {"pattern": "*.txt", "path": str(cwd)})]),
+        Turn(tool_calls=[Call("TodoWrite", todo)]),
+        Turn(text="All seven ran."),
+    )
+    backend = create_backend(spec_for(protocol_server, cwd))
+    try:
+        events = await collect(backend, [Message("user", "Use every tool once")])
+    finally:
+        await backend.aclose()
+
+    assert set(NATIVE_TOOLS) <= set(streamed(protocol_server)[0].tool_names())
+    assert "Agent" not in streamed(protocol_server)[0].tool_names()  # the CLI's other defaults are not offered
+    results = [e for e in events if isinstance(e, ToolResult)]
+    assert [r.name for r in results] == ["Write", "Read", "Edit", "Bash", "Grep", "Glob", "TodoWrite"]
+    failed = [(r.name, r.content) for r in results if r.is_error or "no such tool" in r.content.lower()]
+    assert not failed, failed
+    assert notes.read_text() == "alpha line\ngamma line\n"  # Write, then Edit after Read
+    _, read, _, bash, grep, glob, _ = results
+    assert "alpha line" in read.content and "bash-ran" in bash.content and (cwd / "bash.txt").is_file()
+    assert "gamma line" in grep.content
+    assert "notes.txt" in glob.content and "bash.txt" in glob.content
+    assert events[-1].message.content == "All seven ran."
+
+
+@pytest.mark.anyio
+async def test_disallowed_tools_take_native_tools_away(protocol_server: ProtocolServer, tmp_path: Path) -> None:
+    protocol_server.handler = model_turns(Turn(text="Fewer tools."))
+    backend = create_backend(spec_for(protocol_server, tmp_path, disallowed_tools=["Grep", "TodoWrite", "Bash(rm*)"]))
+    try:
+        await collect(backend, [Message("user", "hi")])
+    finally:
+        await backend.aclose()
+    assert set(streamed(protocol_server)[0].tool_names()) == {"Read", "Write", "Edit", "Bash", "Glob"}
+
+
 @pytest.mark.anyio
 async def test_allowed_tools_limit_the_native_set_and_system_prompt_replaces_the_default(protocol_server: ProtocolServer, tmp_path: Path) -> None:
     protocol_server.handler = model_turns(Turn(reasoning="Weighing the files first.", text="Read-only here."))

@@ -83,8 +83,17 @@ def test_a_bare_tool_name_approves_that_tool_of_each_server_and_is_not_a_native_
 
 def test_a_server_without_any_allow_list_is_approved_whole() -> None:
     options = build_options(agent(mcp_servers=[demo("fs")]), [])
-    assert options["allowed_tools"] == ["mcp__massgen_tools", "mcp__fs"]  # the CLI must not ask, unattended
-    assert "tools" not in options
+    assert options["allowed_tools"][:2] == ["mcp__massgen_tools", "mcp__fs"]  # the CLI must not ask, unattended
+
+
+def test_without_allowed_tools_the_catalog_s_native_tools_are_the_set_and_approved() -> None:
+    from massgen.catalog import load_catalog
+
+    native = load_catalog().backends["claude_code"].data["native_tools"]
+    options = build_options(agent(), [])
+    assert options["tools"] == native and set(native) <= set(options["allowed_tools"])
+    assert options["env"]["CLAUDE_CODE_ENABLE_TASKS"] == "false"  # TodoWrite, not the CLI's Task* tools
+    assert "Bash(rm*)" in options["disallowed_tools"]  # deny rules still win over the approval
 
 
 def test_a_server_s_own_allowed_tools_replace_the_backend_s_for_it() -> None:
@@ -96,7 +105,7 @@ def test_a_server_s_own_allowed_tools_replace_the_backend_s_for_it() -> None:
 
 def test_enable_web_search_approves_the_web_tools_of_the_default_set() -> None:
     on = build_options(agent(enable_web_search=True), [])
-    assert {"WebSearch", "WebFetch"} <= set(on["allowed_tools"])
+    assert {"WebSearch", "WebFetch"} <= set(on["allowed_tools"]) and {"WebSearch", "WebFetch"} <= set(on["tools"])
     assert not {"WebSearch", "WebFetch"} & set(build_options(agent(), [])["allowed_tools"])
     listed = build_options(agent(enable_web_search=True, allowed_tools=["Read"]), [])  # allowed_tools decides
     assert listed["tools"] == ["Read"] and "WebSearch" not in listed["allowed_tools"]

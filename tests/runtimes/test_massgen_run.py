@@ -118,3 +118,89 @@ def test_a_config_mistake_is_one_clear_line(tmp_path: Path) -> None:
     assert code != 0
     assert "Traceback" not in stderr + json.dumps(events)
     assert "code executor 'Sandbox' is not supported" in stderr + json.dumps(events)
+
+
+DEMO_SERVER = Path(__file__).resolve().parent.parent / "mcp" / "servers" / "demo_server.py"
+
+
+@pytest.mark.parametrize("agents", [1, 2], ids=["single-agent", "team"])
+def test_a_claude_code_agent_s_stdio_server_starts_once(protocol_server: ProtocolServer, tmp_path: Path, agents: int) -> None:
+    """The CLI starts the agent's MCP servers itself; MassGen must not start a second copy of each."""
+    pytest.importorskip("claude_agent_sdk", reason="claude-agent-sdk is not installed")
+    starts = tmp_path / "starts.log"
+
+    def handle(request: Request) -> Turn | Reply:
+        if request.is_count_tokens:
+            return Reply(body={"input_tokens": 1})
+        if not (request.wants_stream and request.tool_names()):
+            return Turn(text="title")
+        results = request.tool_results()
+        if not results:
+            return Turn(tool_calls=[Call("mcp__demo__add", {"a": 2, "b": 3})])
+        if agents == 1 or "5" not in results[-1]:  # answered, or the orchestrator's reply to new_answer
+            return Turn(text="5")
+        return Turn(tool_calls=[Call("mcp__massgen_tools__new_answer", {"content": "5"})])
+
+    protocol_server.handler = handle
+    server = {"name": "demo", "type": "stdio", "command": "/bin/sh",
+              "args": ["-c", f'echo "$PPID $(cat /proc/$PPID/comm)" >> "{starts}"; exec "$0" "$@"', sys.executable, str(DEMO_SERVER)]}
+    backend = {"type": "claude_code", "model": "claude-sonnet-4-6", "base_url": protocol_server.base_url, "api_key": KEY,
+               "mcp_servers": [server]}
+    config = {"agents": [{"id": f"agent{i + 1}", "backend": {**backend, "cwd": f"ws{i + 1}"}} for i in range(agents)],
+              "orchestrator": {"max_new_answers_per_agent": 1}}
+    code, events, stderr = run_massgen(config, "add 2 and 3", tmp_path)
+    assert code == 0, (stderr, [e for e in events if e["type"] in ("error", "answer", "vote", "final")])
+    assert any(e["type"] == "tool_result" and e["name"] == "mcp__demo__add" and "5" in e["content"] for e in events)
+    # Each start names its parent: only Claude Code CLIs started the server, each CLI session once, MassGen never.
+    parents = [line.split(maxsplit=1) for line in starts.read_text().splitlines()]
+    assert len(parents) >= agents and all("python" not in comm for _, comm in parents), parents
+    assert len({pid for pid, _ in parents}) == len(parents), parents
+
+
+def test_an_azure_agent_with_a_cwd_is_offered_no_mcp_tools(protocol_server: ProtocolServer, tmp_path: Path) -> None:
+    """The matrix marks MCP and file operations unsupported on azure_openai: the run offers no file tools."""
+    protocol_server.script(Turn(text="No tools here."))
+    config = {"agents": [{"id": "azure", "backend": {
+        "type": "azure_openai", "model": "gpt-4o", "base_url": protocol_server.base_url + "/", "api_key": KEY,
+        "cwd": "azure_workspace"}}]}
+    code, events, stderr = run_massgen(config, "hello", tmp_path)
+    assert code == 0, stderr
+    assert "gives this agent no file tools" in stderr  # the linter's warning, printed before the run
+    (request,) = protocol_server.requests
+    assert "/openai/deployments/gpt-4o/chat/completions" in request.path
+    assert request.tool_names() == [] and "tools" not in request.body
+    assert events[-1] == {"type": "final", "agent": "azure", "content": "No tools here."}
+
+
+def test_an_azure_agent_asking_for_the_command_line_does_not_start(protocol_server: ProtocolServer, tmp_path: Path) -> None:
+    config = {"agents": [{"id": "azure", "backend": {
+        "type": "azure_openai", "model": "gpt-4o", "base_url": protocol_server.base_url + "/", "api_key": KEY,
+        "enable_mcp_command_line": True}}]}
+    code, events, stderr = run_massgen(config, "hello", tmp_path)
+    assert code == 1 and "[mcp-unsupported]" in stderr and "enable_mcp_command_line" in stderr
+    assert protocol_server.requests == []  # refused before anything was sent
+
+
+def test_groq_s_built_in_tools_are_requested_as_its_preset_declares(protocol_server: ProtocolServer, tmp_path: Path) -> None:
+    """Groq's gpt-oss models take browser_search and code_interpreter as tools of their own type (capabilities/
+    providers/groq.yaml); the run sends them beside nothing else and streams the answer."""
+    protocol_server.script(Turn(text="Searched and computed."))
+    config = {"agents": [{"id": "groq", "backend": {
+        "type": "groq", "model": "openai/gpt-oss-120b", "base_url": protocol_server.openai_base_url, "api_key": KEY,
+        "enable_web_search": True, "enable_code_interpreter": True}}]}
+    code, events, stderr = run_massgen(config, "What happened today? Compute 2**10.", tmp_path)
+    assert code == 0, stderr
+    (request,) = protocol_server.requests
+    assert request.body["tools"] == [{"type": "browser_search"}, {"type": "code_interpreter"}]
+    assert request.headers["authorization"] == f"Bearer {KEY}"
+    assert events[-1] == {"type": "final", "agent": "groq", "content": "Searched and computed."}
+
+
+def test_a_preset_without_the_built_in_tool_stops_in_the_linter(protocol_server: ProtocolServer, tmp_path: Path) -> None:
+    config = {"agents": [{"id": "fast", "backend": {
+        "type": "cerebras", "model": "gpt-oss-120b", "base_url": protocol_server.openai_base_url, "api_key": KEY,
+        "enable_web_search": True}}]}
+    code, _, stderr = run_massgen(config, "hello", tmp_path)
+    assert code == 1 and "`cerebras` has no built-in tool for `enable_web_search`" in stderr
+    assert "`type: groq`" in stderr  # the hint names the presets that have it
+    assert protocol_server.requests == []

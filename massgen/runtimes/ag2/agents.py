@@ -2,7 +2,7 @@
 
 ``type`` (``assistant`` | ``conversable``), ``name``, ``system_message``, ``llm_config`` (one entry or a
 list; each may carry ``api_type``, ``model``, ``base_url``, ``api_key``), ``code_execution_config`` with
-an ``executor`` (``type`` names an AG2 executor class, the rest are its arguments), and the remaining
+an ``executor`` (see ``executors``), and the remaining
 ConversableAgent arguments. The agent always runs unattended (``human_input_mode: NEVER``).
 
 ``is_termination_msg`` is a text: the conversation ends at a message that contains it. ``{contains: TEXT}``
@@ -16,14 +16,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 from ...errors import ConfigError, redact
+from .executors import Closer, code_executor
 
 AGENT_TYPES = {"assistant": "AssistantAgent", "conversable": "ConversableAgent"}
-EXECUTORS = ("LocalCommandLineCodeExecutor", "DockerCommandLineCodeExecutor", "JupyterCodeExecutor", "YepCodeCodeExecutor")
 TERMINATION_TESTS = ("contains", "endswith")
 # Keys this module interprets itself; anything else goes to the AG2 agent as it is. human_input_mode is
 # always NEVER (runs are unattended); is_termination_msg is YAML data that becomes a callable here.
@@ -47,6 +46,7 @@ def build_agent(
     *,
     defaults: dict[str, Any],
     cwd: str | None,
+    closers: list[Closer],
     team_llm_config: Any = None,
     in_group: bool = False,
 ) -> BuiltAgent:
@@ -67,7 +67,7 @@ def build_agent(
         raise ConfigError(f"ag2: {where} needs an llm_config (model, api_type, and base_url / api_key if needed)")
     arguments = {key: value for key, value in config.items() if key not in _OWN_KEYS}
     arguments.setdefault("name", "ag2_agent")
-    executor = code_executor(config.get("code_execution_config"), cwd)
+    executor = code_executor(config.get("code_execution_config"), cwd, closers)
     ends = termination_test(config.get("is_termination_msg"), arguments["name"])
     if in_group and ends:
         arguments["is_termination_msg"] = ends  # AG2 runs the group chat, so AG2 applies it
@@ -143,29 +143,6 @@ def llm_config(autogen: ModuleType, data: Any, defaults: dict[str, Any]) -> Any:
         return autogen.LLMConfig(*filled)
     except (ValueError, TypeError) as exc:  # pydantic's ValidationError is a ValueError
         raise ConfigError(f"ag2: invalid llm_config: {_first_line(exc)}") from None
-
-
-def code_executor(config: Any, cwd: str | None) -> Any | None:
-    if not config:
-        return None
-    if not isinstance(config, dict) or not isinstance(config.get("executor"), dict):
-        raise ConfigError("ag2: code_execution_config needs an executor mapping with a type, e.g. LocalCommandLineCodeExecutor")
-    arguments = dict(config["executor"])
-    kind = arguments.pop("type", None)
-    if kind not in EXECUTORS:
-        raise ConfigError(f"ag2: code executor {kind!r} is not supported; use one of {', '.join(EXECUTORS)}")
-    if "work_dir" in arguments:
-        work_dir = Path(str(arguments["work_dir"]))
-        arguments["work_dir"] = work_dir if work_dir.is_absolute() or cwd is None else Path(cwd) / work_dir
-    from importlib import import_module
-
-    module = import_module("autogen.coding.jupyter" if kind == "JupyterCodeExecutor" else "autogen.coding")
-    try:
-        return getattr(module, kind)(**arguments)
-    except ImportError as exc:
-        raise ConfigError(f"ag2: {kind} needs a package that is not installed ({exc.name})") from None
-    except (ValueError, TypeError, OSError) as exc:
-        raise ConfigError(f"ag2: cannot create {kind}: {_first_line(exc)}") from None
 
 
 def _first_line(exc: Exception) -> str:

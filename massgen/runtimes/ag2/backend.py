@@ -32,6 +32,7 @@ from ...errors import BackendError, ConfigError, MassGenError, StreamError, Time
 from ...events import Event, Finish, TextDelta, ToolCall, ToolResult, Usage
 from .._support import silence_timeout, transcript_prompt
 from .agents import BuiltAgent, add_tokens, build_agent, spent_tokens
+from .executors import Closer
 from .group import USER, build_group, run_group
 
 DEFAULT_TIMEOUT = 600.0  # longest wait for one reply of the agent, unless the config's timeout.read says otherwise
@@ -52,10 +53,15 @@ class AG2Backend:
         agent_config, group_config = spec.setting("agent_config"), spec.setting("group_config")
         if (agent_config is None) == (group_config is None):
             raise ConfigError("ag2: the backend needs exactly one of agent_config (one agent) or group_config (a group chat)")
-        build = {"defaults": {"api_key": self._key, "base_url": spec.base_url}, "cwd": spec.cwd}
-        self._group = build_group(autogen, group_config, **build) if group_config is not None else None
-        # The agent that answers each turn: the single agent, or the group's User speaking for the team.
-        self._responder: BuiltAgent = self._group.user if self._group else build_agent(autogen, agent_config, **build)
+        self._closers: list[Closer] = []  # code executors (and a Jupyter gateway) to stop when the run ends
+        build = {"defaults": {"api_key": self._key, "base_url": spec.base_url}, "cwd": spec.cwd, "closers": self._closers}
+        try:
+            self._group = build_group(autogen, group_config, **build) if group_config is not None else None
+            # The agent that answers each turn: the single agent, or the group's User speaking for the team.
+            self._responder: BuiltAgent = self._group.user if self._group else build_agent(autogen, agent_config, **build)
+        except BaseException:
+            self._close_executors()  # what started before the error must not outlive it
+            raise
         self._user_system = self._responder.agent.system_message  # the group's User between answers
         self._discussed: tuple[list[Message], dict[str, Any]] | None = None  # (conversation, team transcript)
         self._registered: set[str] = set()
@@ -126,7 +132,15 @@ class AG2Backend:
         yield Finish("stop", message=Message("assistant", _without_terminate(text)))
 
     async def aclose(self) -> None:
-        return None
+        await asyncio.to_thread(self._close_executors)
+
+    def _close_executors(self) -> None:
+        while self._closers:
+            closer = self._closers.pop()
+            try:
+                closer()
+            except Exception:  # a kernel or container already gone: nothing left to stop
+                pass
 
     def _register(self, tools: list[ToolSpec]) -> None:
         """Offer exactly ``tools`` to the agent's LLM (signatures only; nothing executes them here)."""

@@ -22,6 +22,7 @@ from typing import Any
 
 from ...errors import ConfigError, TimeoutError_
 from .agents import BuiltAgent, add_tokens, build_agent, llm_config, spent_tokens
+from .executors import Closer
 
 PATTERNS = {"auto": "AutoPattern", "round_robin": "RoundRobinPattern", "random": "RandomPattern"}
 DEFAULT_MAX_ROUNDS = 20
@@ -53,16 +54,18 @@ class Group:
         self.helpers.clear()
 
 
-def build_group(autogen: ModuleType, config: Any, *, defaults: dict[str, Any], cwd: str | None) -> Group:
+def build_group(autogen: ModuleType, config: Any, *, defaults: dict[str, Any], cwd: str | None,
+                closers: list[Closer]) -> Group:
     if not isinstance(config, dict):
         raise ConfigError("ag2: group_config must be a mapping")
     team_llm = config.get("llm_config")
     if team_llm is None:
         raise ConfigError("ag2: group_config needs an llm_config, the default of every agent in the group")
-    members = [build_agent(autogen, entry, defaults=defaults, cwd=cwd, team_llm_config=team_llm, in_group=True).agent for entry in config.get("agents") or []]
+    members = [build_agent(autogen, entry, defaults=defaults, cwd=cwd, closers=closers, team_llm_config=team_llm,
+                           in_group=True).agent for entry in config.get("agents") or []]
     if not members:
         raise ConfigError("ag2: group_config needs at least one agent under agents")
-    user = _user_agent(autogen, config.get("user_agent"), team_llm, defaults, cwd)
+    user = _user_agent(autogen, config.get("user_agent"), team_llm, defaults, cwd, closers)
     pattern_config = dict(config.get("pattern") or {})
     kind = pattern_config.pop("type", None)
     if kind not in PATTERNS:
@@ -112,11 +115,12 @@ def _watch_speaker_picks(chat: Any, helpers: list[Any]) -> None:
     chat._create_internal_agents = create_and_watch
 
 
-def _user_agent(autogen: ModuleType, config: Any, team_llm: Any, defaults: dict[str, Any], cwd: str | None) -> BuiltAgent:
+def _user_agent(autogen: ModuleType, config: Any, team_llm: Any, defaults: dict[str, Any], cwd: str | None,
+                closers: list[Closer]) -> BuiltAgent:
     config = dict(config or {"name": USER, "system_message": USER_SYSTEM_MESSAGE, "description": USER_DESCRIPTION})
     if config.setdefault("name", USER) != USER:
         raise ConfigError(f"ag2: group_config.user_agent must be named {USER!r} (the chat ends when {USER} says TERMINATE)")
-    return build_agent(autogen, config, defaults=defaults, cwd=cwd, team_llm_config=team_llm)
+    return build_agent(autogen, config, defaults=defaults, cwd=cwd, closers=closers, team_llm_config=team_llm)
 
 
 def _ends_chat(message: dict[str, Any]) -> bool:

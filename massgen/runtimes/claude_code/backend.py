@@ -37,6 +37,8 @@ _STOP_REASONS = {"end_turn": "stop", "stop_sequence": "stop", "tool_use": "tool_
 
 
 class ClaudeCodeBackend:
+    RUNS_MCP_SERVERS = True  # the CLI starts the config's MCP servers (options.build_options hands them over)
+
     def __init__(self, spec: AgentPlan, sdk: ModuleType) -> None:
         self.spec = spec
         self._sdk = sdk

@@ -25,8 +25,13 @@ FUNCTION_PREFIX = f"mcp__{FUNCTION_SERVER}__"
 # MassGen runs Claude Code unattended: file edits are accepted unless the config says otherwise.
 DEFAULT_PERMISSION_MODE = "acceptEdits"
 
-# What ``enable_web_search: true`` adds to the approved tools when ``allowed_tools`` is not set.
+# What ``enable_web_search: true`` adds to the native tool set when ``allowed_tools`` is not set.
 WEB_TOOLS = ("WebSearch", "WebFetch")
+
+# The CLI's switch between its two to-do tools: with tasks enabled (its default) the model gets TaskCreate,
+# TaskUpdate, ... and TodoWrite is switched off; "false" brings back TodoWrite, one of the native tools the
+# catalog promises (read in the bundled CLI 2.1: TodoWrite's isEnabled() requires CLAUDE_CODE_ENABLE_TASKS=false).
+TODO_TOOL_ENV = {"CLAUDE_CODE_ENABLE_TASKS": "false"}
 
 
 def build_options(spec: AgentPlan, system_messages: list[str]) -> dict[str, Any]:
@@ -74,12 +79,14 @@ def _system_prompt(spec: AgentPlan, system_messages: list[str]) -> str | dict[st
     return preset
 
 
-def _tool_rules(spec: AgentPlan, servers: list[McpServer]) -> tuple[list[str] | None, list[str], list[str]]:
+def _tool_rules(spec: AgentPlan, servers: list[McpServer]) -> tuple[list[str], list[str], list[str]]:
     """(available native tools, auto-approved rules, denied rules) in Claude Code's own syntax.
 
-    ``allowed_tools`` lists what the agent may use: the native tools it names become the whole native
-    tool set, and every entry (``Read``, ``Bash(git*)``, ``mcp__server__tool``) is approved without a
-    prompt. ``disallowed_tools`` falls back to the catalog default (``Bash(rm*)``, ``Bash(sudo*)``, ...).
+    Without ``allowed_tools`` the native tool set is the catalog's ``native_tools`` (plus WebSearch and
+    WebFetch with ``enable_web_search``), all approved; the CLI's other default tools (Agent, Skill, ...)
+    are not offered. ``allowed_tools`` lists what the agent may use: the native tools it names become the
+    whole native tool set, and every entry (``Read``, ``Bash(git*)``, ``mcp__server__tool``) is approved
+    without a prompt. ``disallowed_tools`` falls back to the catalog default (``Bash(rm*)``, ``Bash(sudo*)``, ...).
 
     MCP tools are approved as the HTTP runtime's ``ToolFilter`` admits them: a server's own
     ``allowed_tools`` replaces the backend's for that server; a backend ``allowed_tools`` that names
@@ -104,14 +111,15 @@ def _tool_rules(spec: AgentPlan, servers: list[McpServer]) -> tuple[list[str] | 
         elif not named:
             allowed.append(prefix)
         disallowed += [f"{prefix}__{name}" for name in server.excluded_tools]
-    tools = None
     if spec.allowed_tools is not None:
         allowed += backend_rules
         native = [rule.split("(", 1)[0] for rule in backend_rules if not rule.startswith("mcp__")]
-        tools = list(dict.fromkeys(native))
-    elif spec.setting("enable_web_search", False):
-        allowed += WEB_TOOLS  # the default tool set has them; approve them so an unattended run can search
-    return tools, list(dict.fromkeys(allowed)), disallowed
+    else:
+        # The catalog's native tools (the page's "always available" list), approved so an unattended run can
+        # use them; disallowed_tools rules (Bash(rm*), a bare Grep) still win, as deny rules do in the CLI.
+        native = [*spec.native_tools, *(WEB_TOOLS if spec.setting("enable_web_search", False) else ())]
+        allowed += native
+    return list(dict.fromkeys(native)), list(dict.fromkeys(allowed)), disallowed
 
 
 def _context_paths(spec: AgentPlan) -> tuple[list[str], list[str]]:
@@ -146,7 +154,7 @@ def _mcp_server(server: McpServer, agent_cwd: str | None) -> dict[str, Any]:
 
 def _environment(spec: AgentPlan) -> dict[str, str]:
     """Variables for the CLI process: the key (else the CLI uses an existing login) and the endpoint."""
-    env: dict[str, str] = {}
+    env: dict[str, str] = dict(TODO_TOOL_ENV)
     if spec.api_key.secret:
         env["ANTHROPIC_API_KEY"] = spec.api_key.secret.reveal()
     if spec.base_url:
