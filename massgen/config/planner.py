@@ -18,7 +18,7 @@ from ..catalog.model import merge_facts
 from ..secret import Secret, is_credential_name, url_credentials
 from .envvars import substitute_config_variables
 from .plan import AgentPlan
-from .routing import APIKey, resolve_base_url, route_api_key
+from .routing import APIKey, local_server, resolve_base_url, route_api_key
 from .rules import BackendContext, mcp_server_entries
 
 # Parameter groups that configure the runtime rather than the provider request.
@@ -84,6 +84,7 @@ def build_plan(ctx: BackendContext, agent: dict[str, Any], default_id: str, cata
         mcp_tools=definition.capabilities.get("mcp") != "none",
         backend=dict(backend),
         secrets=collect_secrets(api_key, base_url, backend, mcp_servers, definition),
+        local_server=local_server(definition, catalog),
     )
 
 

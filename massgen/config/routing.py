@@ -87,6 +87,19 @@ def resolve_base_url(definition: BackendDef, preset: ProviderDef | None, backend
     return None, "none"
 
 
+def local_server(definition: BackendDef, catalog: Catalog) -> dict[str, Any]:
+    """The backend's ``local_server`` block with ``probe`` resolved: ``[{"type", "title", "port"}, ...]``, the
+    servers whose default ports are tried on loopback, in order, when the agent has no base URL (the engine's
+    ``local_servers`` does the trying, at run time). Names that are no backend with a ``default_port`` are left
+    out (the run's message lists the ports it tried). Empty when the backend has no such block."""
+    block = dict(definition.data.get("local_server") or {})
+    if "probe" in block:
+        known = [catalog.backends.get(name) for name in block["probe"]]
+        block["probe"] = [{"type": b.type, "title": b.title, "port": b.default_port}
+                          for b in known if b is not None and b.default_port is not None]
+    return block
+
+
 def implicit_key_owner(definition: BackendDef, preset: ProviderDef | None, base_url: str | None,
                        catalog: Catalog) -> tuple[str | None, tuple[str, ...], bool]:
     """(owner, variables, required) of the key an agent uses when its config names none."""

@@ -82,9 +82,11 @@ def test_local_servers_and_their_ports(catalog):
     ports = {t: (catalog.backends[t].default_port, catalog.backends[t].base_url) for t in ("lmstudio", "vllm", "sglang")}
     assert ports == {
         "lmstudio": (1234, "http://localhost:1234/v1"),
-        "vllm": (8000, "http://localhost:8000/v1"),
-        "sglang": (30000, "http://localhost:30000/v1"),
+        "vllm": (8000, None),  # found on loopback (local_server.probe)
+        "sglang": (30000, None),
     }
+    probes = {t: catalog.backends[t].data["local_server"].get("probe") for t in ("lmstudio", "vllm", "sglang")}
+    assert probes == {"lmstudio": None, "vllm": ["vllm", "sglang"], "sglang": ["sglang", "vllm"]}
 
 
 def test_support_matrix_of_the_page(catalog):

@@ -52,7 +52,7 @@ def test_api_key_from_the_env_var_the_catalog_names(monkeypatch: pytest.MonkeyPa
 
 def test_local_servers_need_no_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("VLLM_API_KEY", raising=False)
-    request = create(agent_spec({"type": "vllm", "model": "qwen"})).build_request([], [])
+    request = create(agent_spec({"type": "vllm", "model": "qwen", "base_url": "http://localhost:8000/v1"})).build_request([], [])
     assert request.url == "http://localhost:8000/v1/chat/completions" and "authorization" not in request.headers
 
 
@@ -168,6 +168,8 @@ def test_every_http_backend_and_preset_renders_a_request(type_: str) -> None:
     settings = {"type": type_, "model": models[0], "api_key": KEY}
     if backend.base_url_required and not (preset and preset.base_url):
         settings["base_url"] = "https://example-resource.openai.azure.com/"
+    elif backend.data.get("local_server", {}).get("probe") and not preset:  # else found on loopback (tests/local)
+        settings["base_url"] = "http://127.0.0.1:8000/v1"
     request = create(agent_spec(settings)).build_request([Message("user", "hi")], [ADD])
     base = (preset.base_url if preset else None) or backend.base_url or settings["base_url"]
     assert request.url.startswith(base.rstrip("/")) and request.method == "POST"
@@ -212,7 +214,7 @@ def test_openrouter_web_search_options(protocol_server: ProtocolServer) -> None:
 @pytest.mark.parametrize("type_", ["vllm", "sglang", "lmstudio"])
 def test_a_local_server_without_model_gets_no_model_field(type_: str) -> None:
     """These servers answer with the model they serve; an empty ``model`` would name a model that is not there."""
-    backend = create(agent_spec({"type": type_}))
+    backend = create(agent_spec({"type": type_, "base_url": "http://127.0.0.1:1234/v1"}))  # no server is probed
     request = backend.build_request([Message("user", "hi")], [])
     assert "model" not in request.body and request.body["messages"] == [{"role": "user", "content": "hi"}]
 
