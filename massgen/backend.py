@@ -15,12 +15,10 @@ if TYPE_CHECKING:
     from .conversation import Message, ToolSpec
     from .events import Event
 
-# protocol name (catalog) -> "module:factory"; each factory takes an AgentPlan and returns a Backend.
-PROTOCOLS: dict[str, str] = {
-    "openai_chat": "massgen.engine.adapters:create",
-    "openai_responses": "massgen.engine.adapters:create",
-    "anthropic_messages": "massgen.engine.adapters:create",
-    "gemini": "massgen.engine.adapters:create",
+# "module:factory" of each runtime; a factory takes an AgentPlan and returns a Backend. The catalog's list of
+# protocols (massgen.catalog.PROTOCOLS) is the one list: its HTTP protocols all go to the engine.
+HTTP_ENGINE = "massgen.engine.adapters:create"
+RUNTIMES: dict[str, str] = {
     "claude_code": "massgen.runtimes.claude_code:create",
     "ag2": "massgen.runtimes.ag2:create",
 }
@@ -42,7 +40,9 @@ class Backend(Protocol):
 
 
 def create_backend(spec: AgentPlan) -> Backend:
-    target = PROTOCOLS.get(spec.protocol)
+    from .catalog import HTTP_PROTOCOLS
+
+    target = HTTP_ENGINE if spec.protocol in HTTP_PROTOCOLS else RUNTIMES.get(spec.protocol)
     if target is None:
         raise ValueError(f"no runtime for protocol {spec.protocol!r} (backend {spec.backend_type!r})")
     module_name, _, attr = target.partition(":")

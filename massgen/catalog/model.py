@@ -10,7 +10,10 @@ from typing import Any
 # the two equal); these copies let the hot lint path work without reading or evaluating the meta-schema.
 
 # Wire protocols and runtimes: code exists per protocol, never per provider.
-PROTOCOLS = ("openai_chat", "openai_responses", "anthropic_messages", "gemini", "claude_code", "ag2")
+# The HTTP engine serves the first four (a codec, a decoder and a request template each); the other two are
+# runtimes of their own (massgen.backend.RUNTIMES).
+HTTP_PROTOCOLS = ("openai_chat", "openai_responses", "anthropic_messages", "gemini")
+PROTOCOLS = (*HTTP_PROTOCOLS, "claude_code", "ag2")
 # Support-matrix cells (capabilities:) and backend-level tool flags (tool_flags:).
 CAPABILITY_VALUES = ("builtin", "mcp", "none", "varies", "limited")
 TOOL_FLAG_VALUES = ("supported", "unsupported", "not_applicable", "varies")

@@ -62,3 +62,17 @@ def test_meta_schema_rejects_keywords_outside_the_subset():
     validator = jsonschema.Draft7Validator(SCHEMA)
     groups = {"groups": {"core": {"x": {"type": "string", "maxLength": 3}}}}
     assert [e.validator for e in validator.iter_errors(groups)] == ["additionalProperties"]
+
+
+def test_every_protocol_of_the_catalog_has_its_runtime():
+    """The catalog's list is the one list: each HTTP protocol has a codec, a decoder and a request template;
+    each other protocol a runtime of its own."""
+    from massgen.backend import RUNTIMES
+    from massgen.catalog import HTTP_PROTOCOLS
+    from massgen.engine.codecs import CODECS
+    from massgen.engine.decoders import DECODERS
+    from massgen.resources import data_dir
+
+    templates = {p.stem for p in (data_dir("templates") / "requests").glob("*.yaml")}
+    assert set(CODECS) == set(DECODERS) == set(HTTP_PROTOCOLS) <= templates
+    assert set(RUNTIMES) == set(PROTOCOLS) - set(HTTP_PROTOCOLS)

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from massgen.catalog import HTTP_PROTOCOLS
 from massgen.conversation import ToolSpec
 from massgen.engine.template import load_template
 from massgen.engine.tools import fit_tools
@@ -16,8 +17,7 @@ from massgen.errors import ConfigError
 from massgen.mcp.filtering import offered_name
 from massgen.mcp.manager import _safe_name
 
-PROTOCOLS = ("openai_chat", "openai_responses", "anthropic_messages", "gemini")
-PATTERNS = {protocol: re.compile(load_template(protocol)[0]["tools"]["name_pattern"]) for protocol in PROTOCOLS}
+PATTERNS = {protocol: re.compile(load_template(protocol)[0]["tools"]["name_pattern"]) for protocol in HTTP_PROTOCOLS}
 SERVER_NAMES = st.from_regex(r"[A-Za-z0-9_-]{1,100}", fullmatch=True)  # the names MassGen accepts
 
 
@@ -30,7 +30,7 @@ def test_every_offered_name_fits_every_protocol(server: str, tool: str, taken: s
 
 
 def test_every_protocol_states_its_limits() -> None:
-    for protocol in PROTOCOLS:
+    for protocol in HTTP_PROTOCOLS:
         rules = load_template(protocol)[0]["tools"]
         assert set(rules) >= {"max_count", "name_pattern", "description_max_length", "schema"}
 
