@@ -58,22 +58,24 @@ def _skipped(name: str) -> bool:
     return name.startswith(".") or name == "node_modules"
 
 
-def _compile_all(paths: list[Path], catalog: Catalog) -> tuple[list[Diagnostic], dict[str, bytes]]:
-    """Diagnostics of every file, and the text of the files that have some (read once, for the snippets)."""
+def _compile_all(paths: list[Path], catalog: Catalog) -> tuple[list[Diagnostic], dict[str, list[str]]]:
+    """Diagnostics of every file, and the lines of the files that have some (read once, for the snippets)."""
     from ..config import compile_text
+    from ..config.report import source_lines
     from ..diagnostics import Diagnostic
     from ..document import read_config
+    from ..errors import redact
 
     diagnostics: list[Diagnostic] = []
-    texts: dict[str, bytes] = {}
+    texts: dict[str, list[str]] = {}
     for path in paths:
         content = read_config(str(path))  # a FIFO, a device or a huge file is a diagnostic, never read
         if isinstance(content, Diagnostic):
             diagnostics.append(content)
             continue
         result = compile_text(content, str(path), catalog)
-        if result.diagnostics:
-            texts[str(path)] = content
+        if result.diagnostics:  # the quoted lines, with the config's secrets masked (a key on its own line too)
+            texts[str(path)] = [redact(line, result.secrets) for line in source_lines(content)]
         diagnostics.extend(result.diagnostics)
     return diagnostics, texts
 
@@ -91,7 +93,7 @@ def _compile_all(paths: list[Path], catalog: Catalog) -> tuple[list[Diagnostic],
 def validate(files: tuple[str, ...], output_format: str, strict: bool, verbose: bool, fix: bool, diff: bool,
              catalog_dirs: tuple[str, ...]) -> None:
     """Check MassGen config files and report every problem with its line and column."""
-    from ..config.report import format_github, format_json, format_text, source_lines
+    from ..config.report import format_github, format_json, format_text
     from ..config.report import strict as make_strict
 
     if not files:
@@ -114,7 +116,7 @@ def validate(files: tuple[str, ...], output_format: str, strict: bool, verbose: 
     else:
         color = sys.stdout.isatty()
         text = format_text(diagnostics, color=color, show_info=verbose, files_checked=len(paths),
-                           lines=lambda name: source_lines(texts.get(name, b"")))
+                           lines=lambda name: texts.get(name, []))
         click.echo(text, nl=False)
     sys.exit(1 if any(d.is_error for d in diagnostics) else 0)
 

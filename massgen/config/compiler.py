@@ -16,18 +16,24 @@ from typing import Any
 from ..catalog import TOOL_FLAGS, Catalog, load_catalog
 from ..diagnostics import Diagnostic, Fix, sort_key
 from ..document import Document, load_document, pointer, read_config
+from ..errors import redact
 from ..resources import data_dir
+from ..secret import Secret
 from ..suggest import did_you_mean
 from .checker import Checker, Issue, Path, describe, rename_fixes, replace_fixes
 from .plan import RunPlan
-from .planner import build_plan, shared_context_paths
+from .planner import build_plan, config_secrets, shared_context_paths
 from .rules import BACKEND_RULES, BackendContext, agent_entries, root_rules
 
 
 @dataclass(slots=True)
 class CompileResult:
+    """``secrets``: the secret values written in the config (``planner.config_secrets``), for masking the lines
+    a report quotes; the diagnostics' own texts are masked already."""
+
     diagnostics: list[Diagnostic] = field(default_factory=list)
     spec: RunPlan | None = None
+    secrets: tuple[Secret, ...] = ()
 
     @property
     def has_errors(self) -> bool:
@@ -78,7 +84,7 @@ def _compile(document: Document | None, problems: list[Diagnostic], catalog: Cat
     spec = compiler.run()
     diagnostics = sorted([*problems, *compiler.diagnostics], key=sort_key)
     has_errors = any(d.is_error for d in diagnostics)
-    return CompileResult(diagnostics, None if has_errors else spec)
+    return CompileResult(diagnostics, None if has_errors else spec, compiler.secrets)
 
 
 class _Compiler:
@@ -88,14 +94,19 @@ class _Compiler:
         schema = base_schema()
         self.checker = Checker({**catalog.definitions, **schema.get("definitions", {})})
         self.diagnostics: list[Diagnostic] = []
+        self.secrets = config_secrets(document.data)
 
     def report(self, issues: Any) -> None:
         for issue in issues:
             line, column, end_line, end_column = self.document.span(issue.path, key=issue.at_key)
+            message, hint = issue.message, issue.hint
+            if self.secrets:  # a message may quote a value: never a secret one (a key in the wrong field)
+                message = redact(message, self.secrets)
+                hint = redact(hint, self.secrets) if hint else hint
             self.diagnostics.append(Diagnostic(
                 file=self.document.filename, line=line, column=column, end_line=end_line,
-                end_column=end_column, severity=issue.severity, code=issue.code, message=issue.message,
-                path=pointer(issue.path), hint=issue.hint, fixes=issue.fixes,
+                end_column=end_column, severity=issue.severity, code=issue.code, message=message,
+                path=pointer(issue.path), hint=hint, fixes=issue.fixes,
             ))
 
     def run(self) -> RunPlan | None:

@@ -19,7 +19,7 @@ from ..secret import Secret, is_credential_name, url_credentials
 from .envvars import substitute_config_variables
 from .plan import AgentPlan
 from .routing import APIKey, local_server, resolve_base_url, route_api_key
-from .rules import BackendContext, mcp_server_entries
+from .rules import BackendContext, agent_entries, mcp_server_entries
 
 # Parameter groups that configure the runtime rather than the provider request.
 RUNTIME_GROUPS = ("core", "mcp", "command_line", "framework")
@@ -86,6 +86,23 @@ def build_plan(ctx: BackendContext, agent: dict[str, Any], default_id: str, cata
         secrets=collect_secrets(api_key, base_url, backend, mcp_servers, definition),
         local_server=local_server(definition, catalog),
     )
+
+
+def config_secrets(data: Any) -> tuple[Secret, ...]:
+    """The secret values written in a config, valid or not (for the linter: its messages and snippets never
+    quote them): each agent's ``api_key`` (as written, and trimmed) and the credentials of its URLs and MCP
+    entries."""
+    values: list[str] = []
+    for _, agent in agent_entries(data) if isinstance(data, dict) else ():
+        backend = agent.get("backend") if isinstance(agent, dict) else None
+        if not isinstance(backend, dict):
+            continue
+        key = backend.get("api_key")
+        values += [key, key.strip()] if isinstance(key, str) and "${" not in key else []
+        values += url_credentials(backend["base_url"]) if isinstance(backend.get("base_url"), str) else []
+        for _, _, entry in mcp_server_entries(backend.get("mcp_servers"), ()):
+            values += list(_mcp_credentials(entry))
+    return tuple(Secret(v) for v in dict.fromkeys(v for v in values if isinstance(v, str) and v.strip()))
 
 
 def collect_secrets(api_key: APIKey, base_url: str | None, backend: Mapping[str, Any],
