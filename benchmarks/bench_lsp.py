@@ -11,7 +11,6 @@ Targets (issue 16): p95 ≤ 50 ms for 3 agents, ≤ 200 ms for 50.
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import statistics
 import subprocess
@@ -19,9 +18,12 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.lsp.stdio_client import StdioClient  # noqa: E402
+
 YAML_LS = ROOT / ".ci" / "node" / "node_modules" / "yaml-language-server" / "bin" / "yaml-language-server"
 AGENT = """  - id: agent{n}
     backend:
@@ -39,57 +41,9 @@ def config(agents: int, variant: int) -> str:
     return f"agents:\n{body}orchestrator:\n  voting_sensitivity: balanced\n"
 
 
-class Client:
-    """Content-Length framed JSON-RPC over a server's stdio; answers the server's own requests with null."""
-
-    def __init__(self, command: list[str]) -> None:
-        self.process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        stderr=subprocess.DEVNULL, cwd=ROOT)
-        self.next_id = 0
-
-    def send(self, message: dict[str, Any]) -> None:
-        body = json.dumps({"jsonrpc": "2.0", **message}).encode()
-        assert self.process.stdin is not None
-        self.process.stdin.write(b"Content-Length: %d\r\n\r\n" % len(body) + body)
-        self.process.stdin.flush()
-
-    def receive(self) -> dict[str, Any]:
-        assert self.process.stdout is not None
-        length = 0
-        while (line := self.process.stdout.readline()) not in (b"\r\n", b""):
-            if line.lower().startswith(b"content-length:"):
-                length = int(line.split(b":")[1])
-        if not length:
-            raise RuntimeError("the server closed its output")
-        message = json.loads(self.process.stdout.read(length))
-        if "id" in message and "method" in message:
-            items = message.get("params", {}).get("items")
-            self.send({"id": message["id"], "result": [{"validate": True}] * len(items) if items else None})
-        return message
-
-    def request(self, method: str, params: dict[str, Any]) -> Any:
-        self.next_id += 1
-        wanted = self.next_id
-        self.send({"id": wanted, "method": method, "params": params})
-        while True:
-            message = self.receive()
-            if message.get("id") == wanted and "method" not in message:
-                return message.get("result")
-
-    def published(self, uri: str) -> dict[str, Any]:
-        while True:
-            message = self.receive()
-            if message.get("method") == "textDocument/publishDiagnostics" and message["params"]["uri"] == uri:
-                return message["params"]
-
-    def close(self) -> None:
-        self.process.kill()
-        self.process.wait()
-
-
 def measure(command: list[str], agents: int, rounds: int, prefix: str = "") -> tuple[list[float], list[float]]:
     """(didChange → publishDiagnostics, completion) latencies in milliseconds."""
-    client = Client(command)
+    client = StdioClient(command, cwd=ROOT, configuration={"validate": True, "schemaStore": {"enable": False}})
     folder = Path(tempfile.mkdtemp())
     uri = (folder / "config.yaml").as_uri()
     try:
@@ -120,7 +74,6 @@ def measure(command: list[str], agents: int, rounds: int, prefix: str = "") -> t
 
 
 def compile_only(agents: int, rounds: int) -> list[float]:
-    sys.path.insert(0, str(ROOT))
     from massgen.config import compile_text
 
     times = []
