@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import os
+from collections import ChainMap
 from collections.abc import Iterator, Mapping
 from itertools import pairwise
 from typing import Any
@@ -50,7 +51,7 @@ def build_plan(ctx: BackendContext, agent: dict[str, Any], default_id: str, cata
     if shared_paths:
         backend = {**backend, "context_paths": [*(backend.get("context_paths") or []), *shared_paths]}
     config_variables = {"cwd": os.path.abspath(backend["cwd"])} if isinstance(backend.get("cwd"), str) else {}
-    backend = substitute_config_variables(backend, {**environ, **config_variables})
+    backend = substitute_config_variables(backend, ChainMap(config_variables, environ))  # no copy of the env
     request = merge_facts(definition.request, preset.request) if preset else dict(definition.request)
     base_url, base_url_source = resolve_base_url(definition, preset, backend, request, environ)
     api_key = route_api_key(definition, preset, ctx.backend, base_url, catalog, environ)
