@@ -33,6 +33,7 @@ class APIKey:
     ``env`` (``variable`` is the set environment variable) or ``none``. ``variables`` are the environment
     variables the implicit key is looked up in, in order; ``owner`` is the provider they belong to (None when
     ``base_url`` is on a host no catalog entry claims). ``required``: a run without a key cannot start.
+    ``withheld``: the agent's own provider, whose key is not sent because ``base_url`` is ``owner``'s host.
     """
 
     origin: KeyOrigin
@@ -41,6 +42,7 @@ class APIKey:
     variables: tuple[str, ...] = ()
     owner: str | None = None
     required: bool = False
+    withheld: str | None = None  # the agent's own provider, when base_url is on another provider's host
 
     def describe(self) -> str:
         """Where the key comes from, for people (never the value)."""
@@ -50,7 +52,7 @@ class APIKey:
             return f"the environment variable {self.variable}"
         if self.variables:
             return f"none: {' or '.join(self.variables)} not set"
-        return "none: no API key is sent (this host belongs to no known provider)"
+        return self.route()
 
     def route(self) -> str:
         """Where the key is looked for, independent of what is set now (the linter's message)."""
@@ -59,6 +61,9 @@ class APIKey:
         if self.variables:
             optional = "" if self.required else " (optional)"
             return f"the environment variable {' or '.join(self.variables)}{optional}"
+        if self.withheld:
+            return (f"none: this host belongs to `{self.owner}`, and `{self.withheld}`'s key is never sent to "
+                    "another provider's host")
         return "none: this host belongs to no known provider, so no implicit key is sent"
 
     @property
@@ -101,30 +106,37 @@ def local_server(definition: BackendDef, catalog: Catalog) -> dict[str, Any]:
 
 
 def implicit_key_owner(definition: BackendDef, preset: ProviderDef | None, base_url: str | None,
-                       catalog: Catalog) -> tuple[str | None, tuple[str, ...], bool]:
-    """(owner, variables, required) of the key an agent uses when its config names none."""
+                       catalog: Catalog) -> tuple[str | None, tuple[str, ...], bool, str | None]:
+    """(owner, variables, required, withheld) of the key an agent uses when its config names none.
+
+    ``withheld`` names the agent's own provider when ``base_url`` is on a host another provider claims:
+    its key is not sent there (and that provider's neither: the config must name the key it means)."""
+    host = catalog.owner_of_url(base_url) if base_url else None
+    host_name = None if host is None else host.name if isinstance(host, ProviderDef) else host.type
     if preset is not None and preset.api_key_env:
-        return preset.name, tuple(preset.api_key_env), True
-    if not definition.key_follows_host:
-        return definition.type, tuple(definition.api_key_env), definition.api_key_required
-    owner = catalog.owner_of_url(base_url) if base_url else None
-    if owner is None:
-        return None, (), False
-    name = owner.name if isinstance(owner, ProviderDef) else owner.type
-    return name, tuple(owner.api_key_env), True
+        own: tuple[str, tuple[str, ...], bool] | None = (preset.name, tuple(preset.api_key_env), True)
+    elif not definition.key_follows_host:
+        own = (definition.type, tuple(definition.api_key_env), definition.api_key_required)
+    else:
+        own = None
+    if own is None:  # a generic endpoint: the host's provider, or no key on a host nobody claims
+        return (host_name, tuple(host.api_key_env), True, None) if host is not None else (None, (), False, None)
+    if host_name is not None and host_name != own[0] and own[1]:
+        return host_name, (), False, own[0]
+    return (*own, None)  # its own host, or a proxy on a host nobody claims (as the provider's SDK does)
 
 
 def route_api_key(definition: BackendDef, preset: ProviderDef | None, raw_backend: Mapping[str, Any],
                   base_url: str | None, catalog: Catalog, environ: Mapping[str, str]) -> APIKey:
     """The agent's key: ``raw_backend`` is its backend mapping as written (``${VAR}`` not yet expanded)."""
-    owner, variables, required = implicit_key_owner(definition, preset, base_url, catalog)
+    owner, variables, required, withheld = implicit_key_owner(definition, preset, base_url, catalog)
     written = raw_backend.get("api_key")
     if isinstance(written, str) and written:
         whole = REFERENCE.fullmatch(written.strip())
         # surrounding whitespace (`api_key: |` adds a newline) is never part of a key, and no header may carry it
         value = REFERENCE.sub(lambda m: environ.get(m.group(1), m.group(0)), written).strip()
-        return APIKey("config", Secret(value), whole.group(1) if whole else None, variables, owner, required)
+        return APIKey("config", Secret(value), whole.group(1) if whole else None, variables, owner, required, withheld)
     variable = next((name for name in variables if environ.get(name)), None)
     if variable is not None:
-        return APIKey("env", Secret(environ[variable].strip()), variable, variables, owner, required)
-    return APIKey("none", None, None, variables, owner, required)
+        return APIKey("env", Secret(environ[variable].strip()), variable, variables, owner, required, withheld)
+    return APIKey("none", None, None, variables, owner, required, withheld)

@@ -352,8 +352,10 @@ def literal_api_key_rule(ctx: BackendContext) -> Iterator[Issue]:
 
 
 def api_key_rule(ctx: BackendContext) -> Iterator[Issue]:
-    """Where the agent's key will come from (info), and an error when the endpoint's own key is missing while
-    another provider's is set: that key is never sent there (``massgen.config.routing``)."""
+    """Where the agent's key will come from (info); an error when ``base_url`` is another provider's host (no
+    implicit key goes there); a warning when a generic endpoint's own key is unset while other providers' are
+    set (those are never sent there), and when a key would cross the network in plain HTTP
+    (``massgen.config.routing``)."""
     definition, catalog = ctx.definition, ctx.catalog
     if not (definition.api_key_env or definition.key_follows_host or ctx.preset or "api_key" in ctx.backend):
         return  # a runtime without a key of its own (ag2 keeps keys in its llm_config)
@@ -362,7 +364,20 @@ def api_key_rule(ctx: BackendContext) -> Iterator[Issue]:
     hint = ("if this endpoint wants a key, write `api_key: ${VARIABLE}`" if key.origin == "none" and not key.variables
             else None)
     yield Issue(where, "api-key-source", f"API key: {key.route()}", hint=hint, severity=INFO, at_key=where == ctx.path)
-    if key.origin != "none" or not key.required or not definition.key_follows_host:
+    if key.withheld and key.origin == "none":
+        resolved = catalog.resolve_type(key.owner or "")
+        owner_vars = (resolved[1] or resolved[0]).api_key_env if resolved else []
+        alternative = f"`type: {key.owner}`" + (f", or `api_key: ${{{owner_vars[0]}}}`" if owner_vars else "")
+        yield Issue((*ctx.path, "base_url"), "base-url-of-another-provider",
+                    f"this base_url is `{key.owner}`'s host: `{key.withheld}`'s key is never sent there, and no other",
+                    hint=f"use {alternative}, or a base_url of `{key.withheld}`")
+    base_url = ctx.backend.get("base_url")
+    if (key.origin != "none" or key.variables) and isinstance(base_url, str) and _plain_http_off_loopback(base_url):
+        yield Issue((*ctx.path, "base_url"), "api-key-over-http",
+                    "the API key would cross the network unencrypted: this base_url is plain http:// off this machine",
+                    hint="use https://", severity=WARNING)
+    generic = ctx.backend.get("type") == definition.type  # `type: chatcompletion`, not `type: <preset>`
+    if key.origin != "none" or not key.required or not definition.key_follows_host or not generic:
         return
     ours = set(key.variables)
     others = sorted({v for b in catalog.backends.values() for v in b.api_key_env}
@@ -373,8 +388,21 @@ def api_key_rule(ctx: BackendContext) -> Iterator[Issue]:
         yield Issue(ctx.path, "api-key-of-another-provider",
                     f"this endpoint belongs to `{key.owner}`, whose key ({needed}) is not set; "
                     + (f"{present[0]} belongs to another provider and is" if len(present) == 1
-                       else f"{', '.join(present)} belong to other providers and are") + " never sent here", hint=f"set {key.variables[0]}, or write `api_key: ${{{key.variables[0]}}}`",
-                    at_key=True)
+                       else f"{', '.join(present)} belong to other providers and are") + " never sent here",
+                    hint=f"set {key.variables[0]}, or write `api_key: ${{{key.variables[0]}}}`",
+                    severity=WARNING, at_key=True)
+
+
+def _plain_http_off_loopback(url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url.strip())
+        host = (parts.hostname or "").lower()
+    except ValueError:
+        return False
+    loopback = host in ("localhost", "::1") or host.startswith("127.") or host.endswith(".localhost")
+    return parts.scheme.lower() == "http" and bool(host) and not loopback and "${" not in host
 
 
 BACKEND_RULES: tuple[Callable[[BackendContext], Iterator[Issue]], ...] = (

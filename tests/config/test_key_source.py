@@ -27,7 +27,7 @@ def test_only_another_providers_key_set_is_an_error(monkeypatch: pytest.MonkeyPa
     monkeypatch.setenv("OPENAI_API_KEY", "sk-not-for-zai-0123456789")
     found = diagnostics(ZAI.format(url=url))
     assert found["api-key-of-another-provider"] == [
-        "error: this endpoint belongs to `zai`, whose key (ZAI_API_KEY) is not set; OPENAI_API_KEY belongs to "
+        "warning: this endpoint belongs to `zai`, whose key (ZAI_API_KEY) is not set; OPENAI_API_KEY belongs to "
         "another provider and is never sent here"]
     assert "sk-not-for-zai" not in str(found)
 
