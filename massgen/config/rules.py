@@ -12,13 +12,13 @@ from datetime import date
 from typing import Any
 
 from ..catalog import TOOL_FLAGS, BackendDef, Catalog, ProviderDef, first_model_rule
-from ..catalog.model import merge_facts
+from ..catalog.model import HTTP_PROTOCOLS, merge_facts
 from ..diagnostics import Fix, Severity
 from .checker import Issue, Path
 from .envvars import CONFIG_VARIABLES, REFERENCE, malformed_references, references
 from .mcp_servers import normalise_servers, server_entries
 from .request_parts import base_url_problem, model_problem
-from .routing import APIKey, resolve_base_url, route_api_key
+from .routing import APIKey, resolve_base_url, route_api_key, wants_mock
 
 WARNING, INFO = Severity.WARNING, Severity.INFO
 FILTER_LISTS = ("disallowed_tools", "exclude_tools")
@@ -46,6 +46,8 @@ class BackendContext:
     def api_key(self) -> APIKey:
         """Where this agent's key will come from, as the plan will decide it (``massgen.config.routing``)."""
         definition, preset = self.definition, self.preset
+        if definition.protocol in HTTP_PROTOCOLS and wants_mock(self.backend, None):
+            return APIKey("mock")
         request = merge_facts(definition.request, preset.request) if preset else definition.request
         base_url, _ = resolve_base_url(definition, preset, self.backend, request, os.environ)
         return route_api_key(definition, preset, self.backend, base_url, self.catalog, os.environ)
@@ -61,6 +63,21 @@ def agent_entries(data: dict[str, Any]) -> list[tuple[Path, Any]]:
     if "agent" in data:
         entries.append((("agent",), data["agent"]))
     return entries
+
+
+# Top-level keys of MassGen V1 configs (`models: [...]`, `num_agents: 3`), which name no agent of this format.
+V1_KEYS = ("models", "num_agents")
+
+
+def v1_config_issue(data: dict[str, Any]) -> Issue | None:
+    """One error for a MassGen V1 config (no `agents`/`agent`, a V1 key): the format changed, not a misspelling."""
+    found = [key for key in V1_KEYS if key in data]
+    if not found or "agents" in data or "agent" in data:
+        return None
+    return Issue((found[0],), "legacy-config",
+                 f"this looks like a MassGen V1 config (`{found[0]}:`); this version reads the V2 format",
+                 hint="write `agents:` as a list of `{id, backend: {type, model}}`; `massgen backends` lists the types "
+                      "and examples/three_agents.yaml shows the format", at_key=True)
 
 
 def root_rules(data: dict[str, Any]) -> Iterator[Issue]:
@@ -377,8 +394,18 @@ def api_key_rule(ctx: BackendContext) -> Iterator[Issue]:
                     at_key=True)
 
 
+def mock_rule(ctx: BackendContext) -> Iterator[Issue]:
+    """``mock: true`` needs a backend whose requests are HTTP: the mock server speaks the providers' wire protocols."""
+    if ctx.backend.get("mock") is True and ctx.definition.protocol not in HTTP_PROTOCOLS:
+        yield Issue((*ctx.path, "mock"), "mock-unsupported",
+                    f"`{ctx.name}` runs its own runtime ({ctx.definition.protocol}), not HTTP requests MassGen sends, "
+                    "so the local mock server cannot answer it",
+                    hint="remove `mock: true` here; mock an HTTP backend (openai, claude, gemini, chatcompletion, ...)",
+                    at_key=True)
+
+
 BACKEND_RULES: tuple[Callable[[BackendContext], Iterator[Issue]], ...] = (
     tool_flag_rule, builtin_with_functions_rule, mcp_support_rule, base_url_rule, model_rule, required_parameter_rule,
     request_path_rule, model_retirement_rule, execution_mode_rule, mcp_server_rule, tool_filter_rule,
-    env_reference_rule, literal_api_key_rule, api_key_rule,
+    env_reference_rule, literal_api_key_rule, api_key_rule, mock_rule,
 )
