@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from ..catalog import TOOL_FLAGS, BackendDef, Catalog, ProviderDef, first_model_rule
@@ -271,6 +271,9 @@ def request_path_rule(ctx: BackendContext) -> Iterator[Issue]:
                         hint=f"write the {key} exactly as the provider documents it")
 
 
+RETIRING_SOON = timedelta(days=30)  # a retirement this close is a warning, shown without --verbose
+
+
 def model_retirement_rule(ctx: BackendContext) -> Iterator[Issue]:
     """A model the provider has retired (or soon will): the catalog knows the date (the preset's list, then the
     backend's), the config may not."""
@@ -288,8 +291,9 @@ def model_retirement_rule(ctx: BackendContext) -> Iterator[Issue]:
         yield Issue(path, "model-retired", f"`{model}` was retired on {retired_on}: the provider rejects it",
                     hint=f"choose a current model (`massgen backends show {ctx.name}`){where}", severity=WARNING)
     else:
+        soon = date.fromisoformat(retired_on) - date.today() <= RETIRING_SOON
         yield Issue(path, "model-retiring", f"`{model}` will be retired on {retired_on}",
-                    hint=f"plan a move to a newer model{where}", severity=INFO)
+                    hint=f"plan a move to a newer model{where}", severity=WARNING if soon else INFO)
 
 
 def execution_mode_rule(ctx: BackendContext) -> Iterator[Issue]:

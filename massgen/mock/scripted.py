@@ -42,7 +42,7 @@ def answer(request: Request) -> Turn:
         return Turn(tool_calls=[Call(NEW_ANSWER, {"content": text})], usage=_usage(request, len(text.split())))
     choices = ((schemas.get(VOTE) or {}).get("properties") or {}).get("agent_id", {}).get("enum") or []
     if choices:
-        reason = f"{choices[0]} answered first in agent order; the mock always votes for the first answer"
+        reason = f"the mock votes for the first answer it is shown, {choices[0]}'s"
         return Turn(tool_calls=[Call(VOTE, {"agent_id": choices[0], "reason": reason})], usage=_usage(request, 12))
     return Turn(text=text, usage=_usage(request, len(text.split())))
 
@@ -70,7 +70,7 @@ def _question(request: Request) -> str:
 
 def _own_results(request: Request, made: list[str]) -> list[tuple[str, str]]:
     """(tool name, result text) of the agent's own tool calls, in order (calls and results pair up in order)."""
-    return [(name, text) for name, text in zip(made, request.tool_results()) if name not in WORKFLOW_TOOLS]
+    return [(name, text) for name, text in zip(made, request.tool_results(), strict=False) if name not in WORKFLOW_TOOLS]
 
 
 def _usage(request: Request, output_tokens: int) -> tuple[int, int]:
