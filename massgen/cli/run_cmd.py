@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from .options import catalog_option, open_catalog
+from .quick import quick_options
 from .terminal import use_color
 
 if TYPE_CHECKING:
@@ -115,10 +116,7 @@ def run(config_path: str, question: str, dry_run: bool, output: str, no_display:
 
 @click.command("chat")
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), help="The YAML config to run.")
-@click.option("--model", help="Quick mode: the model to talk to (its backend follows from the name).")
-@click.option("--backend", "backend_type", help="Quick mode: the backend type, when the model name does not tell.")
-@click.option("--base-url", help="Quick mode: the provider endpoint (as the provider's SDK means base_url).")
-@click.option("--system-message", help="Quick mode: the agent's system message.")
+@quick_options
 @output_options
 @click.argument("question", required=False)
 def chat(config_path: str | None, model: str | None, backend_type: str | None, base_url: str | None,

@@ -125,7 +125,7 @@ class _Compiler:
             return None
         shared = shared_context_paths(data.get("orchestrator"))
         return RunPlan(
-            agents=[build_plan(ctx, agent, _default_id(path, index), self.catalog, shared, mock=self.mock)
+            agents=[build_plan(ctx, agent, _default_id(path, index), self.catalog, shared)
                     for ctx, agent, path, index in checked if ctx is not None],
             orchestrator=_mapping(data.get("orchestrator")),
             timeout_settings=_mapping(data.get("timeout_settings")),
@@ -157,7 +157,7 @@ class _Compiler:
                                    hint="add `type:` (e.g. `type: openai`); `massgen backends` lists them",
                                    fixes=self.add_type_fixes())])
                 return None
-            return BackendContext(path, backend, definition, None, self.catalog)
+            return BackendContext(path, backend, definition, None, self.catalog, self.mock)
         if not isinstance(type_name, str):
             self.report([Issue((*path, "type"), "invalid-type", "`type` must be a string")])
             return None
@@ -174,7 +174,7 @@ class _Compiler:
             match = self.catalog.provider_for_url(base_url)
             if match is not None and match.backend == definition.type:
                 preset = match
-        return BackendContext(path, backend, definition, preset, self.catalog)
+        return BackendContext(path, backend, definition, preset, self.catalog, self.mock)
 
     def add_type_fixes(self) -> tuple[Fix, ...]:
         """One "add `type: X`" per backend type, for an editor to offer (the path of a fix on `model`

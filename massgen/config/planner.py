@@ -14,11 +14,11 @@ from itertools import pairwise
 from typing import Any
 
 from ..catalog import TOOL_FLAGS, BackendDef, Catalog
-from ..catalog.model import HTTP_PROTOCOLS, merge_facts
+from ..catalog.model import merge_facts
 from ..secret import Secret, is_credential_name, url_credentials
 from .envvars import substitute_config_variables
 from .plan import AgentPlan
-from .routing import MOCK_SOURCE, APIKey, MockRoute, local_server, mock_base_url, resolve_base_url, route_api_key, wants_mock
+from .routing import MOCK_SOURCE, APIKey, local_server, mock_base_url, resolve_base_url, route_api_key
 from .rules import BackendContext, mcp_server_entries
 
 # Parameter groups that configure the runtime rather than the provider request.
@@ -42,10 +42,10 @@ def shared_context_paths(orchestrator: Any) -> list[dict[str, str]]:
 
 def build_plan(ctx: BackendContext, agent: dict[str, Any], default_id: str, catalog: Catalog,
                shared_paths: list[dict[str, str]] | None = None,
-               environ: Mapping[str, str] | None = None, mock: MockRoute | None = None) -> AgentPlan:
-    """The plan of one agent whose config has no errors (it trusts the data). A mocked agent (``mock: true``, or
-    every HTTP agent under ``mock.every_agent``) gets the mock server's URL (source ``mock``, None while no
-    ``mock`` route gives an address: ``validate``) and no key."""
+               environ: Mapping[str, str] | None = None) -> AgentPlan:
+    """The plan of one agent whose config has no errors (it trusts the data). A mocked agent (``ctx.mocked``:
+    ``mock: true``, or every HTTP agent under ``--mock``) gets the mock server's URL (source ``mock``; None while
+    no route gives an address: ``validate``) and no key."""
     environ = os.environ if environ is None else environ
     definition, preset = ctx.definition, ctx.preset
     backend = ctx.backend
@@ -55,8 +55,8 @@ def build_plan(ctx: BackendContext, agent: dict[str, Any], default_id: str, cata
     backend = substitute_config_variables(backend, {**environ, **config_variables})
     request = merge_facts(definition.request, preset.request) if preset else dict(definition.request)
     agent_id = agent.get("id") if isinstance(agent.get("id"), str) else default_id
-    if definition.protocol in HTTP_PROTOCOLS and wants_mock(backend, mock):
-        base_url = mock_base_url(mock.address(), agent_id) if mock is not None else None
+    if ctx.mocked:
+        base_url = mock_base_url(ctx.mock_route.address(), agent_id) if ctx.mock_route is not None else None
         base_url_source, api_key = MOCK_SOURCE, APIKey("mock")
     else:
         base_url, base_url_source = resolve_base_url(definition, preset, backend, request, environ)

@@ -18,7 +18,7 @@ from .checker import Issue, Path
 from .envvars import CONFIG_VARIABLES, REFERENCE, malformed_references, references
 from .mcp_servers import normalise_servers, server_entries
 from .request_parts import base_url_problem, model_problem
-from .routing import APIKey, resolve_base_url, route_api_key, wants_mock
+from .routing import APIKey, MockRoute, resolve_base_url, route_api_key, wants_mock
 
 WARNING, INFO = Severity.WARNING, Severity.INFO
 FILTER_LISTS = ("disallowed_tools", "exclude_tools")
@@ -33,6 +33,7 @@ class BackendContext:
     definition: BackendDef
     preset: ProviderDef | None
     catalog: Catalog
+    mock_route: MockRoute | None = None  # `massgen run --mock` (every agent) or the route `mock: true` takes
 
     @property
     def name(self) -> str:
@@ -43,10 +44,15 @@ class BackendContext:
         return [p.name for p in self.catalog.providers.values()
                 if p.backend == self.definition.type and p.tool_flags.get(flag) == "supported"]
 
+    @property
+    def mocked(self) -> bool:
+        """Whether the local mock server answers this agent (an HTTP backend, with `mock: true` or `--mock`)."""
+        return self.definition.protocol in HTTP_PROTOCOLS and wants_mock(self.backend, self.mock_route)
+
     def api_key(self) -> APIKey:
         """Where this agent's key will come from, as the plan will decide it (``massgen.config.routing``)."""
         definition, preset = self.definition, self.preset
-        if definition.protocol in HTTP_PROTOCOLS and wants_mock(self.backend, None):
+        if self.mocked:
             return APIKey("mock")
         request = merge_facts(definition.request, preset.request) if preset else definition.request
         base_url, _ = resolve_base_url(definition, preset, self.backend, request, os.environ)
@@ -229,7 +235,8 @@ def mcp_tool_keys(backend: dict[str, Any], definition: BackendDef) -> list[tuple
 
 def base_url_rule(ctx: BackendContext) -> Iterator[Issue]:
     definition = ctx.definition
-    if not definition.base_url_required or ctx.backend.get("base_url") or (ctx.preset and ctx.preset.base_url):
+    if (not definition.base_url_required or ctx.backend.get("base_url") or (ctx.preset and ctx.preset.base_url)
+            or ctx.mocked):
         return
     env = definition.base_url_env
     if env and os.environ.get(env):

@@ -4,7 +4,8 @@
 ``examples`` / ``enum``, the first branch of ``anyOf`` / ``oneOf``, the merged ``allOf``, then the ``type``
 (the first non-null one of a list): an object gets its required properties only, an array ``minItems``
 items, a string ``"mock"`` padded to ``minLength`` (or a value of its ``format``), a number its lower bound
-(or 1 within ``maximum``), a boolean ``false``. ``$ref`` to ``#/definitions/..`` or ``#/$defs/..`` is
+(or 1 within ``maximum``), a boolean ``false``. A string property named like a path (``path``, ``dir``,
+``file``, ``folder`` in its name) gets ``"."``: the working folder lists, and a write to it fails harmlessly. ``$ref`` to ``#/definitions/..`` or ``#/$defs/..`` is
 followed (a recursive one gives ``{}``). A ``pattern`` is not generated: a schema whose strings must match
 one gets ``"mock"``, which the tool may reject (its error is a real tool result).
 """
@@ -20,7 +21,10 @@ _FORMATS = {"date-time": "2025-01-01T00:00:00Z", "date": "2025-01-01", "time": "
 _TYPE_ORDER = ("object", "string", "integer", "number", "boolean", "array", "null")
 
 
-def example(schema: Any, root: Any = None, _seen: frozenset[str] = frozenset()) -> Any:
+_PATH_WORDS = ("path", "dir", "file", "folder")
+
+
+def example(schema: Any, root: Any = None, _seen: frozenset[str] = frozenset(), name: str = "") -> Any:
     """A value ``schema`` accepts (see the module docstring); ``root`` holds the definitions ``$ref`` points into."""
     if not isinstance(schema, dict):
         return {}
@@ -29,18 +33,20 @@ def example(schema: Any, root: Any = None, _seen: frozenset[str] = frozenset()) 
     if isinstance(ref, str):
         if ref in _seen:
             return {}
-        return example(_resolve(ref, root), root, _seen | {ref})
+        return example(_resolve(ref, root), root, _seen | {ref}, name)
     if "const" in schema:
         return schema["const"]
-    for key in ("default", "examples", "enum"):
-        values = [schema[key]] if key == "default" else schema.get(key)
-        if key in schema and isinstance(values, list) and values:
+    if "default" in schema:
+        return schema["default"]
+    for key in ("examples", "enum"):
+        values = schema.get(key)
+        if isinstance(values, list) and values:
             return values[0]
     for key in ("anyOf", "oneOf"):
         branches = schema.get(key)
         if isinstance(branches, list) and branches:
             non_null = [b for b in branches if not (isinstance(b, dict) and b.get("type") == "null")]
-            return example((non_null or branches)[0], root, _seen)
+            return example((non_null or branches)[0], root, _seen, name)
     if isinstance(schema.get("allOf"), list):
         merged: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}
         for part in schema["allOf"]:
@@ -48,8 +54,8 @@ def example(schema: Any, root: Any = None, _seen: frozenset[str] = frozenset()) 
                 merged["properties"] = {**merged.get("properties", {}), **part.get("properties", {})}
                 merged["required"] = [*merged.get("required", []), *part.get("required", [])]
                 merged.update({k: v for k, v in part.items() if k not in ("properties", "required")})
-        return example(merged, root, _seen)
-    return _of_type(_type(schema), schema, root, _seen)
+        return example(merged, root, _seen, name)
+    return _of_type(_type(schema), schema, root, _seen, name)
 
 
 def _type(schema: dict[str, Any]) -> str:
@@ -61,11 +67,11 @@ def _type(schema: dict[str, Any]) -> str:
     return "object" if "properties" in schema else "string"
 
 
-def _of_type(kind: str, schema: dict[str, Any], root: Any, seen: frozenset[str]) -> Any:
+def _of_type(kind: str, schema: dict[str, Any], root: Any, seen: frozenset[str], name: str) -> Any:
     if kind == "object":
         properties = schema.get("properties") if isinstance(schema.get("properties"), dict) else {}
         required = [r for r in schema.get("required") or () if isinstance(r, str)]
-        return {name: example(properties.get(name, {}), root, seen) for name in required}
+        return {key: example(properties.get(key, {}), root, seen, key) for key in required}
     if kind == "array":
         count = int(schema.get("minItems") or 0)
         items = schema.get("items") if isinstance(schema.get("items"), dict) else {}
@@ -76,7 +82,8 @@ def _of_type(kind: str, schema: dict[str, Any], root: Any, seen: frozenset[str])
         return False
     if kind == "null":
         return None
-    text = _FORMATS.get(str(schema.get("format")), "mock")
+    pathlike = any(word in name.lower() for word in _PATH_WORDS) and "format" not in schema
+    text = "." if pathlike else _FORMATS.get(str(schema.get("format")), "mock")
     low, high = int(schema.get("minLength") or 0), schema.get("maxLength")
     text = text.ljust(low, "x")
     return text[: int(high)] if isinstance(high, int) else text
