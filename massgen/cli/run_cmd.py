@@ -286,7 +286,7 @@ def preflight(spec: RunPlan, single_agent: str | None, *, quick: bool = False) -
             from ..engine.profile import resolve
 
             try:
-                resolve(agent, require_key=False)
+                resolve(agent, require_key=False, find_server=False)  # the server is looked for once, at start
             except ConfigError as exc:
                 problems.append(in_flags(str(exc)) if quick else str(exc))
     return problems

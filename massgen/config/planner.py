@@ -91,7 +91,7 @@ def build_plan(ctx: BackendContext, agent: dict[str, Any], default_id: str, cata
         mcp_tools=definition.capabilities.get("mcp") != "none",
         backend=dict(backend),
         secrets=collect_secrets(api_key, base_url, backend, mcp_servers, definition),
-        local_server=local_server(definition, catalog),
+        local_server={} if ctx.mocked else local_server(definition, catalog),  # the mock needs no local server
     )
 
 

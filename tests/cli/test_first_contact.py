@@ -275,12 +275,13 @@ def test_a_model_retiring_soon_is_a_warning_without_verbose(tmp_path: Path) -> N
     folder = tmp_path / "extra"
     folder.mkdir()
     (folder / "oldgpt.yaml").write_text(BACKEND.replace("type: localgpt", "type: oldgpt")
-                                        + f'model_retirements: {{oldgpt-1: "{soon}", oldgpt-2: "{later}"}}\n')
+                                        + f'model_retirements: {{oldgpt-1: "{soon}", oldgpt-2: "{later}"}}\n'
+                                        + "model_retirements_source: https://example.com/oldgpt/deprecations\n")
     config = write(tmp_path, "c.yaml", "agents:\n  - {id: a, backend: {type: oldgpt, model: oldgpt-1}}\n"
                    "  - {id: b, backend: {type: oldgpt, model: oldgpt-2}}\n")
     done = massgen("validate", "--catalog", str(folder), str(config))
     assert done.returncode == 0
-    assert f"warning [model-retiring] `oldgpt-1` will be retired on {soon}" in done.stdout
+    assert f"warning [model-retiring] `oldgpt-1` will be retired on {soon}" in done.stdout, done.stdout
     assert "oldgpt-2" not in done.stdout  # months away: info, shown with -v
     assert f"info [model-retiring] `oldgpt-2` will be retired on {later}" in massgen(
         "validate", "-v", "--catalog", str(folder), str(config)).stdout
