@@ -10,13 +10,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.protocol_server import (  # noqa: E402
-    ProtocolServer,
-    Reply,
-    Request,
-    Turn,
-    render_chat,  # noqa: E402
-)
+from massgen.mock import render_chat  # noqa: E402
+from tests.protocol_server import ProtocolServer, Reply, Request, Turn  # noqa: E402
 
 
 def chat_stream_body(deltas: int) -> bytes:

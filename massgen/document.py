@@ -139,6 +139,24 @@ def printable(text: str) -> str:
                             text)
 
 
+def visible(text: str) -> str:
+    """``printable(text)`` with tabs shown as ``\\t`` too: a snippet of the config must show a tab YAML trips on."""
+    return printable(text).replace("\t", "\\t")
+
+
+def _tab_problem(content: str, line: int, column: int) -> tuple[int, str, str] | None:
+    """(1-based column of the tab, message, hint) when the error at 0-based (line, column) is a tab where YAML
+    wants indentation."""
+    lines = content.splitlines()
+    text = lines[line] if 0 <= line < len(lines) else ""
+    indent = text[: len(text) - len(text.lstrip(" \t"))]
+    if "\t" not in indent and text[column:column + 1] != "\t":
+        return None
+    at = indent.find("\t") if "\t" in indent else column
+    return (at + 1, f"a tab character at column {at + 1}: YAML indents with spaces only, never tabs",
+            "replace the tab with spaces (your editor can convert tabs to spaces)")
+
+
 class _Builder:
     """Builds plain data from the node tree, recording spans by JSON pointer as it goes (the pointer is
     extended step by step: recomputing it from the path at every node was the warm path's main cost).
@@ -299,6 +317,9 @@ def load_document(content: str | bytes, filename: str) -> tuple[Document | None,
     except MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        tab = _tab_problem(content, line - 1, column - 1) if mark else None
+        if tab is not None:
+            return None, problem("yaml-syntax", f"YAML syntax error: {tab[1]}", line, tab[0], tab[2])
         reason = exc.problem or exc.context or "invalid YAML"
         return None, problem("yaml-syntax", f"YAML syntax error: {reason}", line, column,
                              "check the indentation and quoting on this line and the one before it")

@@ -8,9 +8,12 @@ once their servers start, which explain never does.
 
 Shape of ``explain(...)`` (also ``massgen explain --format json``)::
 
-    {"agents": [{"id", "backend", "provider", "protocol", "model", "base_url", "base_url_source",
+    {"agents": [{"id", "backend", "provider", "protocol", "model", "base_url", "base_url_source", "mock",
                  "api_key_source", "api_key_description", "mcp_servers", "tools", "request": {"method", "url", "headers",
                  "body"} | null}]}
+
+``mock`` is true when the local mock server answers the agent (``--mock`` or ``mock: true``; ``base_url_source``
+and ``api_key_source`` are then ``mock``).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import json
 from typing import Any
 
 from .config.plan import AgentPlan, RunPlan
+from .config.routing import MOCK_SOURCE
 from .conversation import Message, ToolSpec
 from .errors import MassGenError, redact
 
@@ -42,6 +46,7 @@ def _agent(run: RunPlan, agent: AgentPlan, question: str, *, team: bool) -> dict
         "model": agent.model,
         "base_url": agent.base_url,
         "base_url_source": agent.base_url_source,
+        "mock": agent.base_url_source == MOCK_SOURCE,
         "api_key_source": agent.api_key.source,
         "api_key_description": agent.api_key.describe(),
         "mcp_servers": [_server(s) for s in agent.mcp_servers],
@@ -121,7 +126,9 @@ def explain_text(result: dict[str, Any]) -> str:
     for agent in result["agents"]:
         lines = [f"agent {agent['id']}: {agent['backend']}" + (f" ({agent['provider']})" if agent["provider"] else "")
                  + f", protocol {agent['protocol']}, model {agent['model'] or '(the server default)'}"]
-        lines.append(f"  base_url: {agent['base_url'] or '-'} (from {agent['base_url_source']})")
+        source = ("mock: the local mock server answers, nothing goes to the provider" if agent.get("mock")
+                  else agent["base_url_source"])
+        lines.append(f"  base_url: {agent['base_url'] or '-'} (from {source})")
         lines.append(f"  API key: {agent['api_key_description']}")
         if agent["mcp_servers"]:
             lines.append("  MCP servers: " + ", ".join(f"{s['name']} ({s.get('type', 'stdio')})" for s in agent["mcp_servers"]))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 from contextlib import AsyncExitStack
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .conversation import Message
@@ -25,13 +26,13 @@ if TYPE_CHECKING:
 
 
 class Session:
-    def __init__(self, spec: RunPlan, sink: Sink, *, single_agent: str | None = None) -> None:
+    def __init__(self, spec: RunPlan, sink: Sink, *, single_agent: str | None = None, save_transcript: bool = True) -> None:
         self.spec = spec
         self.single_agent = single_agent
         self._stack = AsyncExitStack()
         self._agent: tuple[AgentPlan, Backend, Toolset] | None = None
         # ---- issue 6: every run's transcript (.massgen/sessions/*.jsonl) sees all events on their way to the sink
-        self._transcript = Transcript(spec, sink)
+        self._transcript = Transcript(spec, sink, save=save_transcript)
         self._stack.callback(self._transcript.close)
         self.sink = self._transcript
         self._team: list[Participant] | None = None
@@ -46,6 +47,26 @@ class Session:
         transport = sys.modules.get("massgen.engine.transport")
         if transport is not None:
             await transport.aclose_shared_client()
+
+    @property
+    def transcript_path(self) -> Path | None:
+        """The session file, once a question started the run (None before, or without one)."""
+        return self._transcript.path
+
+    async def open(self) -> None:
+        """Build the backends and start the tools now (else on the first question): a missing key or an MCP
+        server that cannot start fails here, as an ``error`` event, before anything is asked."""
+        try:
+            if self.single_agent is None and len(self.spec.agents) > 1:
+                if self._team is None:
+                    from .orchestrator.team import open_team
+
+                    self._team = await open_team(self.spec, self._stack, self.sink)
+            else:
+                await self._single_agent()
+        except MassGenError as exc:
+            self.sink(Error(_describe(exc), retryable=False, agent=self._agent_id()))
+            raise
 
     async def ask(self, question: str, history: list[Message] | None = None) -> str:
         """Answer ``question`` after ``history`` (which gets this turn's messages appended)."""

@@ -10,6 +10,10 @@ that model turn as the attempt that broke; the lines after it are the attempt th
 rest of the run and ``session_end`` use. Every line goes through ``redact`` with the run's own API keys, so a key that leaks into a
 provider's error text never reaches the file. Where the folder cannot be written, the run goes on without a
 transcript, after a warning on stderr.
+
+Only a run that started has a transcript: the file is created with the first question (what came before it
+is kept until then), so a run that fails before it asks anything (a missing key, an MCP server that does not
+start) leaves no file. ``save=False`` (``--no-logs``) writes none at all; the events are still redacted.
 """
 
 from __future__ import annotations
@@ -39,7 +43,7 @@ _TEXT_FIELDS: dict[type[Event], str] = {Notice: "message", Error: "message", Too
 class Transcript:
     """An event sink that appends to the session file and forwards each event to ``downstream``."""
 
-    def __init__(self, spec: RunPlan, downstream: EventSink, *, root: Path | None = None) -> None:
+    def __init__(self, spec: RunPlan, downstream: EventSink, *, root: Path | None = None, save: bool = True) -> None:
         self.downstream = downstream
         self._started = time.monotonic()
         self._usage: dict[str, list[int]] = defaultdict(lambda: [0, 0])
@@ -49,7 +53,10 @@ class Transcript:
         self._burst_of: tuple[str, str | None] | None = None  # their (type, agent)
         self._burst_t = 0.0
         self.path: Path | None = None
-        self._file = self._open((root or Path.cwd()) / SESSIONS_DIR)
+        self._directory = (root or Path.cwd()) / SESSIONS_DIR
+        self._save = save
+        self._file: TextIO | None = None  # opened with the first question
+        self._early: list[str] = []  # the lines written before it
         self._secrets = spec.secrets
         self._write({
             "type": "session_start",
@@ -111,11 +118,15 @@ class Transcript:
         self._burst_of = None
 
     def question(self, text: str) -> None:
+        if self._file is None:
+            self._file = self._open(self._directory) if self._save else open(os.devnull, "w", encoding="utf-8")
+            self._file.writelines(self._early)
+            self._early.clear()
         self._answered = False
         self._write({"type": "question", "content": text, "t": self._elapsed()})
 
     def close(self) -> None:
-        if self._file.closed:
+        if self._file is None or self._file.closed:
             return
         self._end_burst()
         self._write({
@@ -133,5 +144,11 @@ class Transcript:
 
     def _write(self, record: dict[str, Any]) -> None:
         # Deltas already arrive here joined into one line per burst, so a plain write and flush per line is cheap.
-        self._file.write(redact(encode(record), self._secrets) + "\n")
+        line = redact(encode(record), self._secrets) + "\n"
+        if self._file is None:
+            self._early.append(line)
+            return
+        if self._file.closed:
+            return
+        self._file.write(line)
         self._file.flush()

@@ -61,3 +61,13 @@ def test_installed_wheel_runs_without_the_checkout(wheel: Path, tmp_path: Path) 
     )
     assert run.returncode == 0, run.stdout + run.stderr
     assert [d for d in json.loads(run.stdout)["diagnostics"] if d["severity"] == "error"] == []
+
+    # the mock provider ships in the wheel: an offline run works from the installed package alone
+    env = {k: v for k, v in env.items() if not k.endswith("_API_KEY")}
+    offline = subprocess.run(
+        [sys.executable, "-m", "massgen", "run", "--config", str(config), "--mock", "--no-logs", "--output", "jsonl", "Hi"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert offline.returncode == 0, offline.stderr
+    final = json.loads(offline.stdout.splitlines()[-1])
+    assert final["type"] == "final" and "(mock of `claude-sonnet-4`)" in final["content"]

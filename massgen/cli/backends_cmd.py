@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -16,6 +17,8 @@ import click
 from ..catalog import CAPABILITIES, TOOL_FLAGS, BackendDef, Catalog, ProviderDef
 from ..suggest import did_you_mean
 from .options import catalog_option, open_catalog
+from .terminal import width as terminal_width
+from .terminal import wrap_field
 
 CELL_TEXT = {"builtin": "built-in", "mcp": "MCP", "none": "-", "varies": "varies", "limited": "limited"}
 FLAG_TEXT = {"supported": "yes", "unsupported": "no", "not_applicable": "n/a", "varies": "varies"}
@@ -140,7 +143,8 @@ def _retirements(retirements: dict[str, str], source: str | None) -> list[tuple[
     return rows + [("Retirements from", source)] if source else rows
 
 
-def show_text(catalog: Catalog, backend: BackendDef, preset: ProviderDef | None) -> str:
+def show_text(catalog: Catalog, backend: BackendDef, preset: ProviderDef | None, columns: int | None = None) -> str:
+    """The text of ``backends show``; ``columns``: the terminal's width, which the fields are wrapped to."""
     fields: list[tuple[str, str]] = []
     if preset is not None:
         fields += [
@@ -175,7 +179,7 @@ def show_text(catalog: Catalog, backend: BackendDef, preset: ProviderDef | None)
         models = f" (models: {', '.join(entry['models'])})" if entry.get("models") else ""
         fields.append((f"  {flag}", f"{entry['source']}{models}"))
     width = max(len(name) for name, _ in fields)
-    parts = ["\n".join(f"{name + ':':<{width + 1}} {value}" for name, value in fields)]
+    parts = ["\n".join(wrap_field(name, value, width + 1, columns) for name, value in fields)]
     notes = [*backend.notes, *(preset.notes if preset else [])]
     if notes:
         parts.append("Notes:\n" + "\n".join(f"  - {n}" for n in notes))
@@ -209,4 +213,4 @@ def show(ctx: click.Context, type_name: str, catalog_dirs: tuple[str, ...]) -> N
         hint = did_you_mean(type_name, catalog.type_names())
         click.echo(f"error: unknown backend type {type_name!r}{'; ' + hint if hint else ''} (see `massgen backends`)", err=True)
         ctx.exit(UNKNOWN_TYPE_EXIT)
-    click.echo(show_text(catalog, *resolved))
+    click.echo(show_text(catalog, *resolved, columns=terminal_width(sys.stdout)))

@@ -19,12 +19,18 @@ DEFAULT_QUESTION = "(your question)"
               help="text for people; json prints {\"agents\": [...]} with each plan and its first request.")
 @click.option("--question", default=DEFAULT_QUESTION, show_default=True, help="The question the first request carries.")
 @click.option("--agent", "--single-agent", "single_agent", metavar="ID", help="Only this agent (run alone, no coordination).")
+@click.option("--mock", is_flag=True, help="As `massgen run --mock` would: every HTTP agent sends to the local mock server.")
 @catalog_option
-def explain(config_path: str, fmt: str, question: str, single_agent: str | None, catalog_dirs: Sequence[str]) -> None:
-    """Print each agent's resolved plan and the exact first HTTP request it would send (secrets masked)."""
-    from .run_cmd import load_config
+def explain(config_path: str, fmt: str, question: str, single_agent: str | None, mock: bool,
+            catalog_dirs: Sequence[str]) -> None:
+    """Print each agent's resolved plan and the exact first HTTP request it would send (secrets masked).
 
-    show_plans(load_config(config_path, catalog_dirs), question, fmt=fmt, single_agent=single_agent)
+    A mocked agent (--mock, or `mock: true`) shows the local mock server's address on a port of this
+    command's own; a run gets another."""
+    from .run_cmd import load_config, mock_route
+
+    with mock_route(mock) as route:
+        show_plans(load_config(config_path, catalog_dirs, route), question, fmt=fmt, single_agent=single_agent)
 
 
 def show_plans(plan: object, question: str, *, fmt: str, single_agent: str | None) -> None:

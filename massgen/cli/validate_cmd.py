@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import click
 
 from .options import catalog_option, open_catalog
+from .terminal import use_color
 
 if TYPE_CHECKING:
     from ..catalog import Catalog
@@ -114,7 +115,7 @@ def validate(files: tuple[str, ...], output_format: str, strict: bool, verbose: 
     elif output_format == "github":
         click.echo(format_github(diagnostics, show_info=verbose), nl=False)
     else:
-        color = sys.stdout.isatty()
+        color = use_color(sys.stdout)
         text = format_text(diagnostics, color=color, show_info=verbose, files_checked=len(paths),
                            lines=lambda name: texts.get(name, []))
         click.echo(text, nl=False)

@@ -5,7 +5,9 @@ config ("`temperature` must be at most 1, got 1.5") and reports every problem of
 Supported: type, enum, const, minimum, maximum, exclusiveMinimum, exclusiveMaximum, minLength, pattern,
 format (uri), properties, additionalProperties, required, items, oneOf, anyOf, $ref to #/definitions.
 Extensions: ``x-runtime: ignored`` (info ``not-implemented``), ``x-secret`` (value never echoed),
-``x-unknown-keys: warning`` (an open mapping whose unknown keys are only worth a warning).
+``x-unknown-keys: warning`` (an open mapping whose unknown keys are only worth a warning) and
+``x-unknown-keys: misspelling-error`` (the same, except that a key whose one close match is a known key is an
+error: its settings would be silently dropped).
 """
 
 from __future__ import annotations
@@ -207,11 +209,15 @@ class Checker:
             elif isinstance(extra, dict):
                 self._check(item, extra, child, out)
             elif extra is False or schema.get("x-unknown-keys"):
-                severity = Severity.WARNING if extra is not False else Severity.ERROR
+                fixes = rename_fixes(str(key), properties, value)
+                misspelt = schema.get("x-unknown-keys") == "misspelling-error" and any(f.safe for f in fixes)
+                severity = Severity.ERROR if extra is False or misspelt else Severity.WARNING
                 where = f"in `{key_name(path)}`" if path else "at the top level"
-                out.append(Issue(child, "unknown-key", f"unknown key `{key}` {where}",
-                                 hint=did_you_mean(str(key), properties), severity=severity, at_key=True,
-                                 fixes=rename_fixes(str(key), properties, value)))
+                hint = did_you_mean(str(key), properties)
+                if misspelt:
+                    hint = f"{hint} (as written, its settings would be ignored)"
+                out.append(Issue(child, "unknown-key", f"unknown key `{key}` {where}", hint=hint, severity=severity,
+                                 at_key=True, fixes=fixes))
 
     def _alternatives(self, value: Any, schema: dict[str, Any], path: Path, out: list[Issue]) -> None:
         one_of = "oneOf" in schema

@@ -23,7 +23,8 @@ from ..suggest import did_you_mean
 from .checker import Checker, Issue, Path, describe, rename_fixes, replace_fixes
 from .plan import RunPlan
 from .planner import build_plan, config_secrets, shared_context_paths
-from .rules import BACKEND_RULES, BackendContext, agent_entries, root_rules
+from .routing import MockRoute
+from .rules import BACKEND_RULES, BackendContext, agent_entries, root_rules, v1_config_issue
 
 
 @dataclass(slots=True)
@@ -56,31 +57,36 @@ def default_catalog() -> Catalog:
     return _default_catalog(os.environ.get("MASSGEN_CATALOG_PATH", ""))
 
 
-def compile_file(path: str | os.PathLike[str], catalog: Catalog | None = None) -> CompileResult:
-    """Compile a config file; an unreadable file is a diagnostic too."""
+def compile_file(path: str | os.PathLike[str], catalog: Catalog | None = None, *,
+                 mock: MockRoute | None = None) -> CompileResult:
+    """Compile a config file; an unreadable file is a diagnostic too. ``mock``: where mocked agents' requests go
+    (``massgen.config.routing.MockRoute``; without it a ``mock: true`` agent's plan has no base URL)."""
     name = os.fspath(path)
     content = read_config(name)  # only a regular file, at most MAX_FILE_BYTES, checked before parsing
     if isinstance(content, Diagnostic):
         return CompileResult([content])
     document, problems = load_document(content, name)
-    return _compile(document, problems, catalog)
+    return _compile(document, problems, catalog, mock)
 
 
-def compile_text(text: str | bytes, filename: str = "<config>", catalog: Catalog | None = None) -> CompileResult:
+def compile_text(text: str | bytes, filename: str = "<config>", catalog: Catalog | None = None, *,
+                 mock: MockRoute | None = None) -> CompileResult:
     """Compile YAML text; ``filename`` is what the diagnostics name."""
     document, problems = load_document(text, filename)
-    return _compile(document, problems, catalog)
+    return _compile(document, problems, catalog, mock)
 
 
-def compile_mapping(data: Any, source: str = "<config>", catalog: Catalog | None = None) -> CompileResult:
+def compile_mapping(data: Any, source: str = "<config>", catalog: Catalog | None = None, *,
+                    mock: MockRoute | None = None) -> CompileResult:
     """Compile data that has no text (the CLI's quick ``--model`` mode): every place is line 1."""
-    return _compile(Document(filename=source, data=data), [], catalog)
+    return _compile(Document(filename=source, data=data), [], catalog, mock)
 
 
-def _compile(document: Document | None, problems: list[Diagnostic], catalog: Catalog | None) -> CompileResult:
+def _compile(document: Document | None, problems: list[Diagnostic], catalog: Catalog | None,
+             mock: MockRoute | None = None) -> CompileResult:
     if document is None:
         return CompileResult(sorted(problems, key=sort_key))
-    compiler = _Compiler(document, catalog or default_catalog())
+    compiler = _Compiler(document, catalog or default_catalog(), mock)
     spec = compiler.run()
     diagnostics = sorted([*problems, *compiler.diagnostics], key=sort_key)
     has_errors = any(d.is_error for d in diagnostics)
@@ -88,9 +94,10 @@ def _compile(document: Document | None, problems: list[Diagnostic], catalog: Cat
 
 
 class _Compiler:
-    def __init__(self, document: Document, catalog: Catalog) -> None:
+    def __init__(self, document: Document, catalog: Catalog, mock: MockRoute | None = None) -> None:
         self.document = document
         self.catalog = catalog
+        self.mock = mock
         schema = base_schema()
         self.checker = Checker({**catalog.definitions, **schema.get("definitions", {})})
         self.diagnostics: list[Diagnostic] = []
@@ -115,6 +122,10 @@ class _Compiler:
         if not isinstance(data, dict):
             self.report([Issue((), "root-not-mapping", f"the config must be a mapping of keys, not {describe(data)}",
                                hint="start with `agents:` (a list) or `agent:` (one agent)")])
+            return None
+        v1 = v1_config_issue(data)
+        if v1 is not None:  # one message, not a "did you mean `agents`" for each of its keys
+            self.report([v1])
             return None
         self.report(self.checker.check(data, base_schema(), ()))
         self.report(root_rules(data))
@@ -157,7 +168,7 @@ class _Compiler:
                                    hint="add `type:` (e.g. `type: openai`); `massgen backends` lists them",
                                    fixes=self.add_type_fixes())])
                 return None
-            return BackendContext(path, backend, definition, None, self.catalog)
+            return BackendContext(path, backend, definition, None, self.catalog, self.mock)
         if not isinstance(type_name, str):
             self.report([Issue((*path, "type"), "invalid-type", "`type` must be a string")])
             return None
@@ -174,7 +185,7 @@ class _Compiler:
             match = self.catalog.provider_for_url(base_url)
             if match is not None and match.backend == definition.type:
                 preset = match
-        return BackendContext(path, backend, definition, preset, self.catalog)
+        return BackendContext(path, backend, definition, preset, self.catalog, self.mock)
 
     def add_type_fixes(self) -> tuple[Fix, ...]:
         """One "add `type: X`" per backend type, for an editor to offer (the path of a fix on `model`

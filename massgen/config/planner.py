@@ -19,7 +19,7 @@ from ..catalog.model import merge_facts
 from ..secret import Secret, is_credential_name, url_credentials
 from .envvars import substitute_config_variables
 from .plan import AgentPlan
-from .routing import APIKey, local_server, resolve_base_url, route_api_key
+from .routing import MOCK_SOURCE, APIKey, local_server, mock_base_url, resolve_base_url, route_api_key
 from .rules import BackendContext, agent_entries, mcp_server_entries
 
 # Parameter groups that configure the runtime rather than the provider request.
@@ -44,7 +44,9 @@ def shared_context_paths(orchestrator: Any) -> list[dict[str, str]]:
 def build_plan(ctx: BackendContext, agent: dict[str, Any], default_id: str, catalog: Catalog,
                shared_paths: list[dict[str, str]] | None = None,
                environ: Mapping[str, str] | None = None) -> AgentPlan:
-    """The plan of one agent whose config has no errors (it trusts the data)."""
+    """The plan of one agent whose config has no errors (it trusts the data). A mocked agent (``ctx.mocked``:
+    ``mock: true``, or every HTTP agent under ``--mock``) gets the mock server's URL (source ``mock``; None while
+    no route gives an address: ``validate``) and no key."""
     environ = os.environ if environ is None else environ
     definition, preset = ctx.definition, ctx.preset
     backend = ctx.backend
@@ -53,13 +55,18 @@ def build_plan(ctx: BackendContext, agent: dict[str, Any], default_id: str, cata
     config_variables = {"cwd": os.path.abspath(backend["cwd"])} if isinstance(backend.get("cwd"), str) else {}
     backend = substitute_config_variables(backend, ChainMap(config_variables, environ))  # no copy of the env
     request = merge_facts(definition.request, preset.request) if preset else dict(definition.request)
-    base_url, base_url_source = resolve_base_url(definition, preset, backend, request, environ)
-    api_key = route_api_key(definition, preset, ctx.backend, base_url, catalog, environ)
+    agent_id = agent.get("id") if isinstance(agent.get("id"), str) else default_id
+    if ctx.mocked:
+        base_url = mock_base_url(ctx.mock_route.address(), agent_id) if ctx.mock_route is not None else None
+        base_url_source, api_key = MOCK_SOURCE, APIKey("mock")
+    else:
+        base_url, base_url_source = resolve_base_url(definition, preset, backend, request, environ)
+        api_key = route_api_key(definition, preset, ctx.backend, base_url, catalog, environ)
     parameters = definition.parameters
     disallowed = backend.get("disallowed_tools", parameters.get("disallowed_tools", {}).get("default", []))
     mcp_servers = [{**entry, "name": name} for _, name, entry in mcp_server_entries(backend.get("mcp_servers"), ())]
     return AgentPlan(
-        id=agent.get("id") if isinstance(agent.get("id"), str) else default_id,
+        id=agent_id,
         backend_type=definition.type,
         protocol=definition.protocol,
         model=backend.get("model"),
@@ -85,7 +92,7 @@ def build_plan(ctx: BackendContext, agent: dict[str, Any], default_id: str, cata
         mcp_tools=definition.capabilities.get("mcp") != "none",
         backend=dict(backend),
         secrets=collect_secrets(api_key, base_url, backend, mcp_servers, definition),
-        local_server=local_server(definition, catalog),
+        local_server={} if ctx.mocked else local_server(definition, catalog),  # the mock needs no local server
     )
 
 

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 
 from ..diagnostics import Diagnostic, Severity
-from ..document import printable, read_config, split_lines
+from ..document import printable, read_config, split_lines, visible
 from ..errors import redact
 
 _COLORS = {Severity.ERROR: "\x1b[1;31m", Severity.WARNING: "\x1b[1;33m", Severity.INFO: "\x1b[1;36m"}
@@ -72,13 +72,13 @@ def _snippet(d: Diagnostic, file_lines: Sequence[str], paint: Callable[[str, str
     if not 0 < d.line <= len(file_lines):
         return []
     # The quoted line may hold a key written in the file (the literal-api-key warning points at it).
-    raw = redact(file_lines[d.line - 1].expandtabs(1))
+    raw = redact(file_lines[d.line - 1])
     end = d.end_column if d.end_line == d.line and d.end_column and d.end_column > d.column else d.column + 1
     end = min(end, len(raw) + 1)
     # Escaped control characters take more room: the caret follows the escaped text.
-    text = printable(raw)
-    column = len(printable(raw[:d.column - 1])) + 1
-    width = max(1, len(printable(raw[:end - 1])) + 1 - column)
+    text = visible(raw)  # a tab as \t, like every control character
+    column = len(visible(raw[:d.column - 1])) + 1
+    width = max(1, len(visible(raw[:end - 1])) + 1 - column)
     gutter = f"{d.line:>5} | "
     caret = " " * (len(gutter) - 2) + "| " + " " * (column - 1) + paint("^" * width, _COLORS[d.severity])
     return [paint(gutter, _DIM) + text, caret]

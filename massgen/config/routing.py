@@ -14,15 +14,45 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
+from urllib.parse import quote, unquote
 
 from ..catalog import BackendDef, Catalog, ProviderDef
 from ..secret import Secret
 from .envvars import REFERENCE
 
-KeyOrigin = Literal["config", "env", "none"]
+KeyOrigin = Literal["config", "env", "mock", "none"]
+MOCK_SOURCE = "mock"  # base_url_source and api_key source of an agent answered by the local mock server
+_MOCK_PREFIX = "/mock/"  # a mocked agent's base URL is the server's address + /mock/<agent id>
+
+
+@dataclass(frozen=True, slots=True)
+class MockRoute:
+    """Which agents the local mock server answers (``massgen run --mock``: all; else those whose backend says
+    ``mock: true``) and its address: ``address()`` returns ``http://127.0.0.1:PORT``, starting the server on
+    first use (the CLI's ``massgen.mock.LazyMockServer``)."""
+
+    address: Callable[[], str]
+    every_agent: bool = False
+
+
+def wants_mock(backend: Mapping[str, Any], route: MockRoute | None) -> bool:
+    """Whether this backend's requests go to the mock server: ``mock: true`` in the config, or ``--mock``."""
+    return backend.get("mock") is True or (route is not None and route.every_agent)
+
+
+def mock_base_url(address: str, agent_id: str) -> str:
+    """The base URL of a mocked agent: the path names the agent, so the mock can play its part."""
+    return f"{address}{_MOCK_PREFIX}{quote(agent_id, safe='')}"
+
+
+def mocked_agent(path: str) -> str | None:
+    """The agent id a request path of ``mock_base_url`` names, or None."""
+    if not path.startswith(_MOCK_PREFIX):
+        return None
+    return unquote(path[len(_MOCK_PREFIX):].split("/", 1)[0]) or None
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,13 +80,15 @@ class APIKey:
             return f"api_key: ${{{self.variable}}} in the config" if self.variable else "api_key in the config"
         if self.origin == "env":
             return f"the environment variable {self.variable}"
+        if self.origin == "mock":
+            return "none needed: the local mock server answers (`--mock` or `mock: true`)"
         if self.variables:
             return f"none: {' or '.join(self.variables)} not set"
         return self.route()
 
     def route(self) -> str:
         """Where the key is looked for, independent of what is set now (the linter's message)."""
-        if self.origin == "config":
+        if self.origin in ("config", "mock"):
             return self.describe()
         if self.variables:
             optional = "" if self.required else " (optional)"
@@ -68,9 +100,9 @@ class APIKey:
 
     @property
     def source(self) -> str:
-        """A stable, short name of the source: ``config``, ``config:VAR``, ``env:VAR`` or ``none``."""
-        if self.origin == "none":
-            return "none"
+        """A stable, short name of the source: ``config``, ``config:VAR``, ``env:VAR``, ``mock`` or ``none``."""
+        if self.origin in ("none", "mock"):
+            return self.origin
         return f"{self.origin}:{self.variable}" if self.variable else self.origin
 
 

@@ -8,17 +8,17 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from ..catalog import TOOL_FLAGS, BackendDef, Catalog, ProviderDef, first_model_rule
-from ..catalog.model import merge_facts
+from ..catalog.model import HTTP_PROTOCOLS, merge_facts
 from ..diagnostics import Fix, Severity
 from .checker import Issue, Path
 from .envvars import CONFIG_VARIABLES, REFERENCE, malformed_references, references
 from .mcp_servers import normalise_servers, server_entries
 from .request_parts import base_url_problem, model_problem
-from .routing import APIKey, resolve_base_url, route_api_key
+from .routing import APIKey, MockRoute, resolve_base_url, route_api_key, wants_mock
 
 WARNING, INFO = Severity.WARNING, Severity.INFO
 FILTER_LISTS = ("disallowed_tools", "exclude_tools")
@@ -33,6 +33,7 @@ class BackendContext:
     definition: BackendDef
     preset: ProviderDef | None
     catalog: Catalog
+    mock_route: MockRoute | None = None  # `massgen run --mock` (every agent) or the route `mock: true` takes
 
     @property
     def name(self) -> str:
@@ -43,9 +44,16 @@ class BackendContext:
         return [p.name for p in self.catalog.providers.values()
                 if p.backend == self.definition.type and p.tool_flags.get(flag) == "supported"]
 
+    @property
+    def mocked(self) -> bool:
+        """Whether the local mock server answers this agent (an HTTP backend, with `mock: true` or `--mock`)."""
+        return self.definition.protocol in HTTP_PROTOCOLS and wants_mock(self.backend, self.mock_route)
+
     def api_key(self) -> APIKey:
         """Where this agent's key will come from, as the plan will decide it (``massgen.config.routing``)."""
         definition, preset = self.definition, self.preset
+        if self.mocked:
+            return APIKey("mock")
         request = merge_facts(definition.request, preset.request) if preset else definition.request
         base_url, _ = resolve_base_url(definition, preset, self.backend, request, os.environ)
         return route_api_key(definition, preset, self.backend, base_url, self.catalog, os.environ)
@@ -61,6 +69,21 @@ def agent_entries(data: dict[str, Any]) -> list[tuple[Path, Any]]:
     if "agent" in data:
         entries.append((("agent",), data["agent"]))
     return entries
+
+
+# Top-level keys of MassGen V1 configs (`models: [...]`, `num_agents: 3`), which name no agent of this format.
+V1_KEYS = ("models", "num_agents")
+
+
+def v1_config_issue(data: dict[str, Any]) -> Issue | None:
+    """One error for a MassGen V1 config (no `agents`/`agent`, a V1 key): the format changed, not a misspelling."""
+    found = [key for key in V1_KEYS if key in data]
+    if not found or "agents" in data or "agent" in data:
+        return None
+    return Issue((found[0],), "legacy-config",
+                 f"this looks like a MassGen V1 config (`{found[0]}:`); this version reads the V2 format",
+                 hint="write `agents:` as a list of `{id, backend: {type, model}}`; `massgen backends` lists the types "
+                      "and examples/three_agents.yaml shows the format", at_key=True)
 
 
 def root_rules(data: dict[str, Any]) -> Iterator[Issue]:
@@ -212,7 +235,8 @@ def mcp_tool_keys(backend: dict[str, Any], definition: BackendDef) -> list[tuple
 
 def base_url_rule(ctx: BackendContext) -> Iterator[Issue]:
     definition = ctx.definition
-    if not definition.base_url_required or ctx.backend.get("base_url") or (ctx.preset and ctx.preset.base_url):
+    if (not definition.base_url_required or ctx.backend.get("base_url") or (ctx.preset and ctx.preset.base_url)
+            or ctx.mocked):
         return
     env = definition.base_url_env
     if env and os.environ.get(env):
@@ -254,6 +278,9 @@ def request_path_rule(ctx: BackendContext) -> Iterator[Issue]:
                         hint=f"write the {key} exactly as the provider documents it")
 
 
+RETIRING_SOON = timedelta(days=30)  # a retirement this close is a warning, shown without --verbose
+
+
 def model_retirement_rule(ctx: BackendContext) -> Iterator[Issue]:
     """A model the provider has retired (or soon will): the catalog knows the date (the preset's list, then the
     backend's), the config may not."""
@@ -271,8 +298,9 @@ def model_retirement_rule(ctx: BackendContext) -> Iterator[Issue]:
         yield Issue(path, "model-retired", f"`{model}` was retired on {retired_on}: the provider rejects it",
                     hint=f"choose a current model (`massgen backends show {ctx.name}`){where}", severity=WARNING)
     else:
+        soon = date.fromisoformat(retired_on) - date.today() <= RETIRING_SOON
         yield Issue(path, "model-retiring", f"`{model}` will be retired on {retired_on}",
-                    hint=f"plan a move to a newer model{where}", severity=INFO)
+                    hint=f"plan a move to a newer model{where}", severity=WARNING if soon else INFO)
 
 
 def execution_mode_rule(ctx: BackendContext) -> Iterator[Issue]:
@@ -405,8 +433,18 @@ def _plain_http_off_loopback(url: str) -> bool:
     return parts.scheme.lower() == "http" and bool(host) and not loopback and "${" not in host
 
 
+def mock_rule(ctx: BackendContext) -> Iterator[Issue]:
+    """``mock: true`` needs a backend whose requests are HTTP: the mock server speaks the providers' wire protocols."""
+    if ctx.backend.get("mock") is True and ctx.definition.protocol not in HTTP_PROTOCOLS:
+        yield Issue((*ctx.path, "mock"), "mock-unsupported",
+                    f"`{ctx.name}` runs its own runtime ({ctx.definition.protocol}), not HTTP requests MassGen sends, "
+                    "so the local mock server cannot answer it",
+                    hint="remove `mock: true` here; mock an HTTP backend (openai, claude, gemini, chatcompletion, ...)",
+                    at_key=True)
+
+
 BACKEND_RULES: tuple[Callable[[BackendContext], Iterator[Issue]], ...] = (
     tool_flag_rule, builtin_with_functions_rule, mcp_support_rule, base_url_rule, model_rule, required_parameter_rule,
     request_path_rule, model_retirement_rule, execution_mode_rule, mcp_server_rule, tool_filter_rule,
-    env_reference_rule, literal_api_key_rule, api_key_rule,
+    env_reference_rule, literal_api_key_rule, api_key_rule, mock_rule,
 )

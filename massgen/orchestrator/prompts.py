@@ -49,6 +49,8 @@ REMINDER = (
     "You replied without using a workflow tool. Finish by calling `vote` (for the best current answer) or "
     "`new_answer` (with your complete answer) as a tool call."
 )
+# The tags around the user's question in every coordination message (the mock server reads them back).
+ORIGINAL_MESSAGE_TAGS = ("<ORIGINAL MESSAGE>", "<END OF ORIGINAL MESSAGE>")
 VOTE_ONLY_REMINDER = "You replied without using a workflow tool. Call the `vote` tool now."
 
 
@@ -90,7 +92,8 @@ def round_messages(
     vote_only: bool,
     history: list[Message] | None = None,
 ) -> list[Message]:
-    user = f"<ORIGINAL MESSAGE> {question} <END OF ORIGINAL MESSAGE>\n\n{answers_block(answers, anon_of)}"
+    opening, closing = ORIGINAL_MESSAGE_TAGS
+    user = f"{opening} {question} {closing}\n\n{answers_block(answers, anon_of)}"
     return [
         Message("system", coordination_system(own_system, settings, vote_only=vote_only)),
         *(history or []),
@@ -122,7 +125,7 @@ def presentation_messages(
         mine = " (YOUR ANSWER)" if agent_id == winner.agent_id else ""
         lines.append(f'{anon_of[agent_id]}{mine}: "{text}"')
     user = (
-        f"<ORIGINAL MESSAGE> {question} <END OF ORIGINAL MESSAGE>\n\nVOTING RESULTS:\n{summary}\n\n"
+        f"{ORIGINAL_MESSAGE_TAGS[0]} {question} {ORIGINAL_MESSAGE_TAGS[1]}\n\nVOTING RESULTS:\n{summary}\n\n"
         "All answers from the coordination:\n" + "\n".join(lines) + "\n\nPresent the final answer now."
     )
     system = f"{own_system}\n\n{brief}" if own_system else brief

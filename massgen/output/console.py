@@ -1,4 +1,5 @@
-"""The rich Console of the terminal displays: a closed output ends the run as the JSON lines' does."""
+"""The rich Consoles of the terminal displays: a closed output ends the run as the JSON lines' does; errors go
+to stderr (``error_console``), never wrapped by us (a terminal wraps them itself; a file keeps whole lines)."""
 
 from __future__ import annotations
 
@@ -12,3 +13,8 @@ class TerminalConsole(Console):
         self.quiet = True
         silence(self.file)
         raise OutputClosed
+
+
+def error_console() -> Console:
+    """stderr, for error lines: ``print(..., soft_wrap=True)`` keeps a line whole wherever it goes."""
+    return TerminalConsole(stderr=True, highlight=False, soft_wrap=True)

@@ -22,15 +22,17 @@ from ..events import (
     ToolResult,
     Usage,
 )
-from .console import TerminalConsole
+from .console import TerminalConsole, error_console
 from .summary import UsageTotals, one_line, retry_note
 
 _STYLES = {"text": "", "reasoning": "dim italic"}
 
 
 class RichDisplay:
-    def __init__(self, console: Console | None = None, *, waiting: str = "Waiting for the model…") -> None:
+    def __init__(self, console: Console | None = None, *, waiting: str = "Waiting for the model…",
+                 errors: Console | None = None) -> None:
         self.console = console or TerminalConsole(highlight=False)
+        self.errors = errors or error_console()
         self._usage = UsageTotals()
         self._waiting = waiting
         self._status: Any = None
@@ -61,7 +63,9 @@ class RichDisplay:
         elif isinstance(event, Notice):
             self._line(Text(f"notice: {event.message}", style="yellow"))
         elif isinstance(event, Error):
-            self._line(Text(f"error: {event.message}", style="bold red"))
+            self._end_line()
+            self._streaming = None
+            self.errors.print(Text(f"error: {event.message}", style="bold red"), soft_wrap=True)
         elif isinstance(event, Retry):  # what is on screen stays there; this line says it no longer counts
             self._line(Text(f"↻ {retry_note(event)}; the partial answer above is discarded", style="yellow"))
             self._spin()

@@ -23,7 +23,7 @@ from rich.text import Text
 
 from ..events import Answer, Error, Event, Final, Notice, Retry, TextDelta, ToolCall, Usage, Vote
 from ..orchestrator.state import anonymous_ids
-from .console import TerminalConsole
+from .console import TerminalConsole, error_console
 from .summary import one_line, retry_note
 
 _SIDE_BY_SIDE_MAX = 4  # more agents than this are shown as table rows
@@ -47,14 +47,16 @@ class MultiAgentDisplay:
     """One question at a time: its panels stay on screen once it is answered (or failed), and the next
     question starts with fresh panels (``waiting()``, or the ``final`` event of the one before)."""
 
-    def __init__(self, agent_ids: list[str], console: Console | None = None) -> None:
+    def __init__(self, agent_ids: list[str], console: Console | None = None, errors: Console | None = None) -> None:
         self.console = console or TerminalConsole()
+        self.errors = errors or error_console()
+        self._order = list(agent_ids)  # the panels follow the config's order
         self._anon = anonymous_ids(agent_ids)
         self.real_of = {a: r for r, a in self._anon.items()}
         self._new_question()
 
     def _new_question(self) -> None:
-        self.agents = {agent_id: _AgentView(anon) for agent_id, anon in self._anon.items()}
+        self.agents = {agent_id: _AgentView(self._anon[agent_id]) for agent_id in self._order}
         self.presenter: str | None = None
         self.presentation = ""
         self.banner = ""
@@ -79,7 +81,7 @@ class MultiAgentDisplay:
         if self._seen:
             self.console.print(self._render_agents())
             if self.error is not None:
-                self.console.print(Text(f"error: {self.error}", style="bold red"))
+                self.errors.print(Text(f"error: {self.error}", style="bold red"), soft_wrap=True)
             if self.final is not None or self.presentation or self.banner:
                 self.console.print(self._render_final())
         self._new_question()

@@ -49,13 +49,15 @@ def test_reasoning_and_answer_start_on_their_own_lines() -> None:
     assert out.getvalue().splitlines() == ["let me think", "The answer."]
 
 
-def test_rich_display_shows_an_error() -> None:
-    out = io.StringIO()
-    display = RichDisplay(Console(file=out, width=100, color_system=None))
+def test_rich_display_shows_an_error_on_its_error_console_unwrapped() -> None:
+    out, err = io.StringIO(), io.StringIO()
+    display = RichDisplay(Console(file=out, width=100, color_system=None),
+                          errors=Console(file=err, width=40, color_system=None, soft_wrap=True))
     display(TextDelta("partial"))
-    display(Error("claude error: overloaded (HTTP 529)"))
+    display(Error("claude error: overloaded (HTTP 529), and a reason longer than forty columns"))
     display.close()
-    assert out.getvalue().splitlines() == ["partial", "error: claude error: overloaded (HTTP 529)"]
+    assert out.getvalue().splitlines() == ["partial"]
+    assert err.getvalue().splitlines() == ["error: claude error: overloaded (HTTP 529), and a reason longer than forty columns"]
 
 
 def test_plain_text_keeps_the_answer_alone_on_stdout() -> None:

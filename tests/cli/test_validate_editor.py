@@ -131,8 +131,9 @@ EXPRESSIBLE = {
 }
 # invalid-value cases draft-07 cannot say: a non-finite number (no JSON value) and `format: uri` (optional to
 # check in draft-07; check-jsonschema needs an extra package for it).
-# a tool that depends on the model, or on a host no preset claims, is for validate alone (README)
-NOT_EXPRESSIBLE_MESSAGES = re.compile(r"finite number|must be a URL|only with `|a provider without a preset")
+# a tool that depends on the model, or on a host no preset claims, is for validate alone (README); a misspelt
+# top-level key is an error only because it is close to a known one: no schema can say that
+NOT_EXPRESSIBLE_MESSAGES = re.compile(r"finite number|must be a URL|only with `|a provider without a preset|at the top level")
 
 
 def json_path(path: str) -> tuple[str, ...]:

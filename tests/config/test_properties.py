@@ -130,7 +130,7 @@ def test_mutated_example_data_never_raises(data: dict) -> None:
 CATALOG = default_catalog()
 VALIDATOR = jsonschema.Draft7Validator(build_user_schema(base_schema(), CATALOG))
 # Codes for what a JSON Schema can say; the other error codes come from semantic rules.
-SCHEMA_CODES = {"unknown-key", "invalid-type", "out-of-range", "invalid-value", "missing-key",
+SCHEMA_CODES = {"unknown-key", "invalid-type", "out-of-range", "invalid-value", "missing-key", "unsupported-capability",
                 "unknown-backend-type", "no-agents", "root-not-mapping"}
 # Keys whose problems are semantic (MCP entries, URL form, filters): left out of the generated configs.
 SEMANTIC_KEYS = {"mcp_servers", "base_url", "allowed_tools", "disallowed_tools", "exclude_tools", "api_key"}

@@ -80,6 +80,7 @@ async def test_deltas_that_arrive_together_are_one_line(tmp_path):
     from massgen.events import ReasoningDelta, TextDelta
 
     transcript = Transcript(RunPlan(agents=[spec("a"), spec("b")]), [].append, root=tmp_path)
+    transcript.question("Q")  # the file is written from the first question on
     for piece in ("Hel", "lo"):
         transcript(TextDelta(piece, agent="a"))
     transcript(TextDelta("other", agent="b"))  # another agent: its own line
@@ -88,7 +89,7 @@ async def test_deltas_that_arrive_together_are_one_line(tmp_path):
     transcript(TextDelta(" world", agent="a"))  # after a reasoning delta: a new line
     transcript(Final("Hello world", agent="a"))
     transcript.close()
-    records = [json.loads(line) for line in transcript.path.read_text().splitlines()][1:-1]
+    records = [json.loads(line) for line in transcript.path.read_text().splitlines()][2:-1]
     assert [(r["type"], r["agent"], r.get("text")) for r in records] == [
         ("text", "a", "Hello"), ("text", "b", "other"), ("reasoning", "a", "hm"), ("text", "a", " world"),
         ("final", "a", None)]

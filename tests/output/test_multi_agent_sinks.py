@@ -125,7 +125,8 @@ def test_plain_a_question_that_failed_mid_presentation_does_not_leak_into_the_ne
 
 def display() -> tuple[MultiAgentDisplay, io.StringIO]:
     out = io.StringIO()
-    return MultiAgentDisplay(AGENTS, Console(file=out, width=160, force_terminal=False, color_system=None)), out
+    console = Console(file=out, width=160, force_terminal=False, color_system=None)
+    return MultiAgentDisplay(AGENTS, console, errors=console), out  # errors (stderr in a run) in the same stream here
 
 
 def rendered(renderable) -> str:

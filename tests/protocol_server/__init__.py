@@ -1,4 +1,7 @@
-"""A loopback server speaking the four LLM wire protocols, for tests that need a real provider socket.
+"""The loopback server speaking the four LLM wire protocols, for tests that need a real provider socket.
+
+It is the product's own mock provider (``massgen.mock``, behind ``massgen run --mock``) used with scripted
+answers; this package only re-exports it and adds the ``protocol_server`` pytest fixture.
 
 Quick start::
 
@@ -33,7 +36,7 @@ Answers come from ``server.handler`` (a function ``Request -> Turn | Reply``, fo
 the system message, the tools offered or whether a tool result is present) or, when no handler is set,
 from the ``script(...)`` queue. Every request is kept in ``server.requests`` (method, path, query,
 lower-case headers, raw bytes, parsed JSON ``body``, ``protocol``) with neutral views ``system_text()``,
-``tool_names()``, ``tool_results()``, ``last_user_text()``.
+``tool_names()``, ``tool_schemas()``, ``tool_calls_made()``, ``tool_results()``, ``last_user_text()``.
 
 In pytest, import the fixture into a test module or conftest: ``from tests.protocol_server import
 protocol_server  # noqa: F401`` then take ``protocol_server`` as an argument.
@@ -45,9 +48,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from .request import Request, detect_protocol
-from .script import Call, Fault, Reply, Turn
-from .server import ProtocolServer
+from massgen.mock import Call, Fault, ProtocolServer, Reply, Request, Turn, detect_protocol
 
 __all__ = ["Call", "Fault", "ProtocolServer", "Reply", "Request", "Turn", "detect_protocol", "protocol_server"]
 

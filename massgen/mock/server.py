@@ -35,13 +35,15 @@ MAX_STALL = 60.0  # a stalled stream gives up after this long even if the client
 class ProtocolServer:
     """Speaks Chat Completions, Responses, Anthropic Messages and Gemini on one ephemeral port.
 
-    Use as a context manager. Answers come from ``handler`` when set, else from the queue filled by
-    ``script(...)``; an empty queue answers HTTP 500 with a message saying so.
+    Use as a context manager (or ``start()`` / ``stop()``). Answers come from ``handler`` when set, else from the
+    queue filled by ``script(...)``; an empty queue answers HTTP 500 with a message saying so.
     """
 
-    def __init__(self, handler: Handler | None = None) -> None:
+    def __init__(self, handler: Handler | None = None, *, record: bool = True) -> None:
         self.handler = handler
+        self.record = record  # keep every request in ``requests`` (tests read them; a long mocked run need not)
         self.requests: list[Request] = []
+        self._answered = 0
         self._queue: collections.deque[Reply | Turn] = collections.deque()
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -115,7 +117,9 @@ class ProtocolServer:
                 if request is None:
                     return
                 with self._lock:
-                    self.requests.append(request)
+                    self._answered += 1
+                    if self.record:
+                        self.requests.append(request)
                 keep_open = await self._answer(request, reader, writer)
                 if not keep_open or request.headers.get("connection", "").lower() == "close":
                     return
@@ -146,7 +150,7 @@ class ProtocolServer:
             answer = self._next_answer(request)
         except Exception as exc:  # a broken test handler must show up as a clear 500, not a hang
             answer = Reply.error(500, f"protocol server handler failed: {exc!r}")
-        request_id = f"req_{len(self.requests):06d}"
+        request_id = f"req_{self._answered:06d}"
         id_header = {REQUEST_ID_HEADER.get(request.protocol or "", "x-request-id"): request_id}
         if isinstance(answer, Reply):
             headers = {**id_header, **answer.headers}

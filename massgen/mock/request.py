@@ -105,6 +105,48 @@ class Request:
                 names.append(tool.get("type") or next(iter(tool), "?"))
         return names
 
+    def tool_schemas(self) -> dict[str, dict[str, Any]]:
+        """Each function tool offered, by name: the JSON Schema of its arguments, whatever the protocol's
+        wrapping (``function.parameters``, ``parameters``, ``input_schema``, Gemini's ``parametersJsonSchema``)."""
+        body = self.body if isinstance(self.body, dict) else {}
+        schemas: dict[str, dict[str, Any]] = {}
+        for tool in _items(body.get("tools")):
+            declarations = tool.get("functionDeclarations") or tool.get("function_declarations")
+            if isinstance(declarations, list):
+                entries = _items(declarations)
+            elif isinstance(tool.get("function"), dict):
+                entries = [tool["function"]]
+            elif tool.get("type", "function") in ("function", "custom") or "input_schema" in tool:
+                entries = [tool]
+            else:
+                continue  # a built-in tool (web search, code execution): nothing to call with arguments
+            for entry in entries:
+                schema = next((entry[k] for k in ("parameters", "input_schema", "parametersJsonSchema")
+                               if isinstance(entry.get(k), dict)), {})
+                if isinstance(entry.get("name"), str):
+                    schemas[entry["name"]] = schema
+        return schemas
+
+    def tool_calls_made(self) -> list[str]:
+        """The names of the function calls the model made earlier in the conversation, oldest first."""
+        body = self.body if isinstance(self.body, dict) else {}
+        names: list[str] = []
+        if self.protocol == "openai_chat":
+            for message in _items(body.get("messages")):
+                names += [c["function"]["name"] for c in _items(message.get("tool_calls")) if isinstance(c.get("function"), dict)]
+        elif self.protocol == "openai_responses":
+            names = [i.get("name", "") for i in _items(body.get("input")) if i.get("type") == "function_call"]
+        elif self.protocol == "anthropic_messages":
+            for message in _items(body.get("messages")):
+                names += [b.get("name", "") for b in _items(message.get("content")) if b.get("type") == "tool_use"]
+        elif self.protocol == "gemini":
+            for content in _items(body.get("contents")):
+                for part in _items(content.get("parts")):
+                    call = part.get("functionCall") or part.get("function_call")
+                    if isinstance(call, dict):
+                        names.append(call.get("name", ""))
+        return names
+
     def tool_results(self) -> list[str]:
         """The content of every tool result in the conversation, oldest first, as text."""
         body = self.body if isinstance(self.body, dict) else {}
