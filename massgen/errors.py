@@ -138,10 +138,14 @@ _URL_USERINFO = re.compile(r"(://[^/\s:@]*:)[^/\s@]+@")
 _URL_QUERY_CREDENTIAL = re.compile(
     r"(?i)([?&][\w.-]*(?:key|token|secret|passw|auth|sig|session|credential)[\w.-]*=)[^&#\s\"']+")
 _OPENAI_STYLE_KEY = re.compile(r"sk-[A-Za-z0-9_\-]{8,}")
+# Other well-known credential shapes, wherever they are written (a key put in the wrong field): Google API
+# keys, GitHub tokens, Slack tokens, AWS access key ids. Each is looked for only after its prefix is seen.
+_KNOWN_SHAPES = (("AIza", re.compile(r"AIza[0-9A-Za-z_\-]{20,}")), ("gh", re.compile(r"gh[pousr]_[A-Za-z0-9]{20,}")),
+                 ("xox", re.compile(r"xox[abposr]-[A-Za-z0-9\-]{8,}")), ("AKIA", re.compile(r"AKIA[0-9A-Z]{16}")))
 # A ``${VAR}`` reference (optionally after ``Bearer``) names where the key comes from: it stays readable.
 _KEY_ASSIGNMENT = re.compile(
     r"(?i)(api[-_]?key|authorization|x-api-key|x-goog-api-key)([\"']?\s*[:=]\s*[\"']?)"
-    r"(?!(?:Bearer\s+)?\$\{)(Bearer\s+)?[^\s\"',}]+"
+    r"(?!(?:Bearer\s+)?\$\{)(Bearer\s+)?[^\s\"',}&#]+"
 )
 
 
@@ -157,6 +161,9 @@ def redact(text: str, secrets: Iterable[Secret | str] = ()) -> str:
         text = _URL_QUERY_CREDENTIAL.sub(rf"\1{MASK}", text)
     if "sk-" in text:
         text = _OPENAI_STYLE_KEY.sub("sk-***", text)
+    for prefix, shape in _KNOWN_SHAPES:
+        if prefix in text:
+            text = shape.sub(MASK, text)
     # The case-blind alternation scans slowly (a long transcript batch is megabytes): look for its words first.
     lowered = text.lower()
     if "key" in lowered or "authorization" in lowered:

@@ -68,7 +68,7 @@ def secret_forms(secrets: tuple[Secret | str, ...] | list[Secret | str] | frozen
 
 # A name (env var, header, query parameter, CLI flag) that carries a credential: API_KEY, x-api-key,
 # Authorization, access_token, --password, client_secret, sig...
-_CREDENTIAL_NAME = re.compile(r"(?i)(key|token|secret|passw|auth|credential|session|cookie|signature|^sig$)")
+_CREDENTIAL_NAME = re.compile(r"(?i)(key|token|secret|passw|auth|cred|session|cookie|signature|^sig$)")
 
 
 def is_credential_name(name: str) -> bool:

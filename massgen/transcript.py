@@ -33,6 +33,7 @@ from .config.plan import RunPlan
 from .errors import redact
 from .events import Error, Event, EventSink, Final, Notice, ReasoningDelta, TextDelta, ToolResult, Usage
 from .output.lines import encode
+from .secret import secret_forms
 
 SESSIONS_DIR = Path(".massgen") / "sessions"
 _DELTAS = (TextDelta, ReasoningDelta)
@@ -58,6 +59,7 @@ class Transcript:
         self._file: TextIO | None = None  # opened with the first question
         self._early: list[str] = []  # the lines written before it
         self._secrets = spec.secrets
+        self._forms = secret_forms(self._secrets)  # looked for in every streamed delta: a few substring tests
         self._write({
             "type": "session_start",
             "started_at": datetime.now(timezone.utc).isoformat(),
@@ -86,6 +88,8 @@ class Transcript:
         text_field = _TEXT_FIELDS.get(type(event))
         if text_field and self._secrets:  # masked for the displays too, not only in the file
             setattr(event, text_field, redact(getattr(event, text_field), self._secrets))
+        elif type(event) in _DELTAS and self._forms and any(form in event.text for form in self._forms):
+            event.text = redact(event.text, self._secrets)  # type: ignore[attr-defined]  # a model echoing a key
         if type(event) in _DELTAS:
             self._add_to_burst(event)  # type: ignore[arg-type]
         else:

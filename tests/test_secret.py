@@ -52,3 +52,13 @@ def test_url_credentials() -> None:
     assert url_credentials("http://user:pa55word@host/v1") == ["pa55word"]
     assert url_credentials("https://host/sse?token=t0k3n&mode=x&api_key=k3y") == ["t0k3n", "k3y"]
     assert url_credentials("https://host/v1") == [] and url_credentials("http://[::1") == []
+
+
+@pytest.mark.parametrize("shape", ["AIzaSyA1234567890abcdefghijklmnopqrstu", "ghp_abcdefghijklmnopqrstuvwxyz012345",
+                                   "xoxb-1234567890-abcdef", "AKIAIOSFODNN7EXAMPLE"])
+def test_well_known_key_shapes_are_masked_anywhere(shape: str) -> None:
+    assert shape not in redact(f"model: {shape} (a key in the wrong field)")
+
+
+def test_a_url_keeps_its_shape_when_its_credentials_are_masked() -> None:
+    assert redact("https://h/mcp?key=K1-2020&api_key=K2-2121&mode=x#frag") == "https://h/mcp?key=***&api_key=***&mode=x#frag"

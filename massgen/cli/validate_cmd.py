@@ -158,6 +158,9 @@ def _show_fixes(paths: list[Path], catalog: Catalog) -> bool:
     """Print the safe fixes of every file as a unified diff; whether there was any."""
     from difflib import unified_diff
 
+    from ..config import compile_text
+    from ..errors import redact
+
     changed = False
     for path in paths:
         found = _fixed(path, catalog)
@@ -165,7 +168,8 @@ def _show_fixes(paths: list[Path], catalog: Catalog) -> bool:
             continue
         changed = True
         before, after = (b.decode("utf-8-sig").splitlines(keepends=True) for b in found[:2])
-        click.echo("".join(unified_diff(before, after, f"a/{path}", f"b/{path}")), nl=False)
+        secrets = compile_text(found[0], str(path), catalog).secrets  # the diff quotes lines: never a key
+        click.echo(redact("".join(unified_diff(before, after, f"a/{path}", f"b/{path}")), secrets), nl=False)
     return changed
 
 

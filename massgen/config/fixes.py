@@ -161,12 +161,24 @@ def fix_text(text: str, filename: str, catalog: Catalog | None = None) -> tuple[
         return text, []
     result = compile_text(text, filename, catalog)
     chosen: list[tuple[TextEdit, Applied]] = []
+    colliding = _colliding_renames(result.diagnostics)
     for diagnostic in result.diagnostics:
-        fix = next((f for f in diagnostic.fixes if f.safe), None)
+        fix = next((f for f in diagnostic.fixes if f.safe and (diagnostic.path, f.text) not in colliding), None)
         edit = text_edit(text, document, diagnostic, fix) if fix else None
         if fix and edit and not any(_overlap(edit, other) for other, _ in chosen):
             chosen.append((edit, Applied(diagnostic, fix)))
     return apply_edits(text, [edit for edit, _ in chosen]), [applied for _, applied in chosen]
+
+
+def _colliding_renames(diagnostics: list[Diagnostic]) -> set[tuple[str, str]]:
+    """(path, new key) of the safe renames that would give one mapping the same key twice (``api_kye`` and
+    ``apikey`` both to ``api_key``): neither is safe any more, the user picks."""
+    targets: dict[tuple[str, str], list[str]] = {}
+    for diagnostic in diagnostics:
+        for fix in diagnostic.fixes:
+            if fix.safe and fix.action == "rename-key":
+                targets.setdefault((diagnostic.path.rsplit("/", 1)[0], fix.text), []).append(diagnostic.path)
+    return {(path, new) for (_, new), paths in targets.items() if len(paths) > 1 for path in paths}
 
 
 def _overlap(a: TextEdit, b: TextEdit) -> bool:

@@ -50,3 +50,16 @@ def test_an_mcp_url_token_and_the_key_are_masked_everywhere(tmp_path: Path, prot
         protocol_server.script(Turn(tool_calls=[Call("mcp__remote__search", {"q": "x"}, id="c1"),
                          Call("mcp__demo__get_env", {"name": "DEMO_TOKEN"}, id="c2")]),
                                Turn(text="Done without the remote server."))
+
+
+def test_a_key_the_model_echoes_is_masked_in_the_streamed_text(tmp_path: Path, protocol_server: ProtocolServer) -> None:
+    protocol_server.script(Turn(text=["Your key is ", KEY, " - keep it safe."]))
+    config = tmp_path / "c.yaml"
+    config.write_text(json.dumps({"agent": {"id": "solo", "backend": {
+        "type": "chatcompletion", "model": "m1", "base_url": protocol_server.openai_base_url, "api_key": "${GW_KEY}"}}}))
+    result = massgen("run", "--config", str(config), "--output", "jsonl", "What is my key?", cwd=tmp_path, GW_KEY=KEY)
+    assert result.returncode == 0, result.stderr
+    texts = [json.loads(line) for line in result.stdout.splitlines()]
+    assert "".join(e["text"] for e in texts if e["type"] == "text") == "Your key is *** - keep it safe."
+    assert KEY not in result.stdout
+
