@@ -23,6 +23,7 @@ COMMANDS: dict[str, str] = {
     "run": "massgen.cli.run_cmd:run",
     "chat": "massgen.cli.run_cmd:chat",
     "lsp": "massgen.cli.lsp_cmd:lsp",
+    "batch": "massgen.cli.batch_cmd:batch",
 }
 DEFAULT_COMMAND = "chat"
 
