@@ -13,7 +13,7 @@ if [ ! -x .venv/bin/python ]; then
     "$PYTHON" -m venv .venv
 fi
 .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip setuptools wheel
-.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test,claude-code,ag2,ag2-jupyter]'
+.venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test,claude-code,ag2,ag2-jupyter,ray]'
 
 # MCP servers from the npm registry, pinned (tests skip with the reason printed when npm is absent).
 NPM_PACKAGES=(
