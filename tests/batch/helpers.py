@@ -112,9 +112,10 @@ def batch_cli(*args: str, cwd: Path, timeout: float = 120) -> subprocess.Complet
                           capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
 
 
-def batch_process(*args: str, cwd: Path) -> subprocess.Popen[str]:
+def batch_process(*args: str, cwd: Path, extra_env: dict[str, str] | None = None) -> subprocess.Popen[str]:
     """``massgen batch`` in its own session (a signal sent to it reaches nothing else)."""
-    return subprocess.Popen([sys.executable, "-m", "massgen.cli", "batch", *args], cwd=cwd, env=env(),
+    return subprocess.Popen([sys.executable, "-m", "massgen.cli", "batch", *args], cwd=cwd,
+                            env={**env(), **(extra_env or {})},
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL,
                             start_new_session=True)
 
