@@ -1,7 +1,7 @@
 """Provider rate limits shared by every question of a batch: requests and tokens per minute, requests per day.
 
 The limits come in MassGen's ``rate_limits.yaml`` form (``massgen/configs/rate_limits/rate_limits.yaml`` in
-MassGen 0.1.97)::
+MassGen 0.1.97), as the config's ``rate_limits:`` or a file given with ``--rate-limits`` (laid over it)::
 
     gemini:                      # the provider: a preset name (cerebras) or a backend type (gemini, openai, claude)
       gemini-2.5-flash: {rpm: 9, tpm: 240000, rpd: 245}
@@ -85,22 +85,34 @@ class RateLimits:
             raise BatchInputError(f"{path}: cannot read it: {exc.strerror or exc}") from None
         except (YAMLError, UnicodeDecodeError) as exc:
             raise BatchInputError(f"{path}: not a YAML file: {exc}") from None
+        return cls.from_mapping(data, str(path))
+
+    @classmethod
+    def from_mapping(cls, data: Any, where: str) -> RateLimits:
+        """The form as data (a file's, or a config's ``rate_limits``, which the plan carries already checked)."""
         if data is None:
             return cls()
         if not isinstance(data, dict):
-            raise BatchInputError(f"{path}: expected provider: {{model: {{rpm, tpm, rpd}}}} mappings")
+            raise BatchInputError(f"{where}: expected provider: {{model: {{rpm, tpm, rpd}}}} mappings")
         table: dict[str, dict[str, Limit]] = {}
         for provider, models in data.items():
             if not isinstance(models, dict):
-                raise BatchInputError(f"{path}: {provider}: expected model names with their rpm / tpm / rpd")
+                raise BatchInputError(f"{where}: {provider}: expected model names with their rpm / tpm / rpd")
             for model, entry in models.items():
-                where = f"{path}: {provider}.{model}"
+                place = f"{where}: {provider}.{model}"
                 if not isinstance(entry, dict) or set(entry) - set(KINDS):
                     unknown = sorted(set(entry) - set(KINDS)) if isinstance(entry, dict) else entry
-                    raise BatchInputError(f"{where}: expected rpm, tpm and/or rpd numbers, found {unknown}")
+                    raise BatchInputError(f"{place}: expected rpm, tpm and/or rpd numbers, found {unknown}")
                 table.setdefault(str(provider), {})[str(model)] = Limit(
-                    **{k: _count(entry[k], f"{where}.{k}") for k in KINDS if entry.get(k) is not None})
+                    **{k: _count(entry[k], f"{place}.{k}") for k in KINDS if entry.get(k) is not None})
         return cls(table)
+
+    def over(self, base: RateLimits) -> RateLimits:
+        """``base`` with these limits laid over it, model by model (a model's whole entry replaces base's)."""
+        table = {provider: dict(models) for provider, models in base.table.items()}
+        for provider, models in self.table.items():
+            table.setdefault(provider, {}).update(models)
+        return RateLimits(table)
 
 
 def _count(value: Any, where: str) -> int:

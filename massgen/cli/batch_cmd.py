@@ -35,7 +35,8 @@ EXIT_FAILED, EXIT_MISUSE, EXIT_INTERRUPTED = 1, 2, 130
 @click.option("--retries", type=click.IntRange(0, 100), default=2, show_default=True,
               help="Times a question is asked again after a retryable provider error (429, 5xx, timeout).")
 @click.option("--rate-limits", "rate_limits_path", type=click.Path(dir_okay=False),
-              help="Provider limits in MassGen's rate_limits.yaml form (provider: model: {rpm, tpm, rpd}).")
+              help="Provider limits in MassGen's rate_limits.yaml form (provider: model: {rpm, tpm, rpd}); "
+              "laid over the config's rate_limits.")
 @click.option("--rpm", multiple=True, metavar="PROVIDER[/MODEL]=N", help="Requests per minute; repeatable.")
 @click.option("--tpm", multiple=True, metavar="PROVIDER[/MODEL]=N", help="Tokens per minute; repeatable.")
 @click.option("--session-per-question", is_flag=True,
@@ -111,10 +112,13 @@ def _run(config_path: str, questions_path: str, out_path: str, concurrency: int,
     from .run_cmd import load_config
 
     limits = RateLimits.from_file(rate_limits_path) if rate_limits_path else RateLimits()
-    limits = limits.with_flags("rpm", rpm).with_flags("tpm", tpm)
+    limits.with_flags("rpm", rpm).with_flags("tpm", tpm)  # bad flags are reported before anything else is read
     questions = read_questions(questions_path)  # bad input is reported before the config is even compiled
     read_results(out_path)  # a file that is not ours is refused before anything runs
     plan = load_config(config_path, catalog_dirs)
+    # the config's rate_limits, then the --rate-limits file over them, then the flags over both
+    limits = limits.over(RateLimits.from_mapping(plan.rate_limits, f"{config_path}: rate_limits"))
+    limits = limits.with_flags("rpm", rpm).with_flags("tpm", tpm)
     options = BatchOptions(concurrency=concurrency, retries=retries, rate_limits=limits,
                            session_per_question=session_per_question)
     report = BatchReport()

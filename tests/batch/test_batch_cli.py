@@ -230,3 +230,34 @@ def test_misuse(tmp_path):
         done = batch_cli(*args, cwd=tmp_path)
         assert done.returncode == 2 and message in done.stderr, (args, done.stderr)
         assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("source", ["config", "file", "flag"])
+def test_requests_per_minute_hold_back_the_next_request(server, tmp_path, source):
+    """rpm 1 for openai/gpt-4o-mini, from the config's rate_limits, a --rate-limits file or --rpm: two questions
+    at concurrency 2, and the second request does not go out while the minute lasts (the batch is then stopped)."""
+    recording = Recording(solo_answer())
+    server.handler = recording
+    config = single_config(server)
+    args: tuple[str, ...] = ()
+    if source == "config":
+        config += "rate_limits: {openai: {gpt-4o-mini: {rpm: 1}}}\n"
+    elif source == "file":
+        (tmp_path / "limits.yaml").write_text("openai:\n  gpt-4o-mini: {rpm: 1, tpm: 100000}\n")
+        args = ("--rate-limits", "limits.yaml")
+    else:
+        args = ("--rpm", "openai/gpt-4o-mini=1")
+    (tmp_path / "c.yaml").write_text(config)
+    write_questions(tmp_path / "q.jsonl", range(1, 3))
+    out = tmp_path / "r.jsonl"
+    process = batch_process("--config", "c.yaml", "--questions", "q.jsonl", "--out", "r.jsonl", "--concurrency", "2",
+                            *args, cwd=tmp_path)
+    deadline = time.monotonic() + 60
+    while not (out.exists() and out.read_text().endswith("\n")) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(2)
+    asked = recording.asked()
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=60)
+    assert len(result_lines(out)) == 1 and len(asked) == 1, (asked, stderr)
+    assert process.returncode == 130, stderr

@@ -152,3 +152,11 @@ def test_a_question_failing_retryably_is_asked_again(tmp_path, monkeypatch):
     [given_up] = result_lines(tmp_path / "r3.jsonl")
     assert given_up["status"] == "error" and given_up["retries"] == 1
     assert given_up["error"]["kind"] == "provider" and given_up["error"]["retryable"] is True
+
+
+def test_file_and_flags_lay_over_the_config():
+    config = RateLimits.from_mapping({"openai": {"gpt-4o": {"rpm": 10, "tpm": 500}, "default": {"rpm": 3}}}, "c.yaml")
+    limits = RateLimits.from_mapping({"openai": {"gpt-4o": {"rpm": 20}}}, "f.yaml").over(config)
+    limits = limits.with_flags("tpm", ["openai=50"])
+    assert limits.limit_for(["openai"], "gpt-4o") == Limit(rpm=20)  # the file's entry replaces the config's
+    assert limits.limit_for(["openai"], "o3") == Limit(rpm=3, tpm=50)
