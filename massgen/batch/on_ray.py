@@ -37,7 +37,8 @@ TASK_CPUS = 0.25
 TASK_MAX_RETRIES = 3  # Ray runs a task again this often after its worker process or node died
 
 
-def _ray() -> Any:
+def require_ray() -> Any:
+    """The ``ray`` module; ``BatchInputError`` with the install command when the extra is missing."""
     try:
         import ray
     except ImportError:
@@ -131,7 +132,7 @@ def answer_on_worker(batch_id: str, plan: RunPlan, options: BatchOptions, actor:
 
 def run_on_ray(plan: RunPlan, todo: list[Question], options: BatchOptions, started: Callable[[], None],
                finished: Callable[[dict[str, Any]], None], *, address: str | None = None) -> None:
-    ray = _ray()
+    ray = require_ray()
     own_cluster = not ray.is_initialized()
     if own_cluster:
         try:

@@ -111,6 +111,10 @@ def _run(config_path: str, questions_path: str, out_path: str, concurrency: int,
     from ..batch.worker import BatchOptions
     from .run_cmd import load_config
 
+    if use_ray:
+        from ..batch.on_ray import require_ray
+
+        require_ray()
     limits = RateLimits.from_file(rate_limits_path) if rate_limits_path else RateLimits()
     limits.with_flags("rpm", rpm).with_flags("tpm", tpm)  # bad flags are reported before anything else is read
     questions = read_questions(questions_path)  # bad input is reported before the config is even compiled

@@ -261,3 +261,37 @@ def test_requests_per_minute_hold_back_the_next_request(server, tmp_path, source
     _, stderr = process.communicate(timeout=60)
     assert len(result_lines(out)) == 1 and len(asked) == 1, (asked, stderr)
     assert process.returncode == 130, stderr
+
+
+def test_a_terminal_gets_the_progress_bar(server, tmp_path):
+    """stderr on a pseudo-terminal: the rich bar (done / failed / in flight / tokens / ETA), not plain lines."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    from tests.batch.helpers import env
+
+    server.handler = solo_answer()
+    (tmp_path / "c.yaml").write_text(single_config(server))
+    write_questions(tmp_path / "q.jsonl", range(1, 6))
+    leader, follower = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-m", "massgen.cli", "batch", "--config", "c.yaml", "--questions",
+                                "q.jsonl", "--out", "r.jsonl"], cwd=tmp_path, env={**env(), "TERM": "xterm"},
+                               stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=follower)
+    os.close(follower)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the pty closed with the process
+            break
+        if not chunk:
+            break
+        shown += chunk
+    assert process.wait(60) == 0
+    os.close(leader)
+    text = shown.decode("utf-8", "replace")
+    assert "5/5" in text and "in flight" in text and "tokens" in text and "ETA" in text
+    assert "massgen batch: 1/5 done" not in text  # no plain progress lines on a terminal
+    assert len(result_lines(tmp_path / "r.jsonl")) == 5
