@@ -6,8 +6,9 @@
   would); each task answers one question and returns its result line.
 - A Ray worker process keeps one event loop (in a thread) with one batch ``Worker`` on it: its session, MCP
   servers and HTTP pool serve every question that process runs, as a local worker's do.
-- Rate limits are shared cluster-wide by one ``LimiterActor`` holding the ``Limiter``: every request of every
-  task books its slot there, and a 429 pauses its bucket for all nodes.
+- Rate limits are shared cluster-wide by one ``LimiterService`` actor holding the ``Limiter``, on the driver's
+  node: every request of every task books its slot there, and a 429 pauses its bucket for all nodes. Should
+  the actor be unreachable (restarting), requests go out without waiting rather than fail.
 - A task whose worker or node dies is run again elsewhere by Ray (``max_retries``); a task that still fails
   becomes an error line (``kind: worker_lost``), which a rerun asks again.
 - Each task asks for ``TASK_CPUS`` of a CPU: questions wait on the network, so several share one.
@@ -70,15 +71,19 @@ class RayGate:
 
     async def before_request(self, agent: str | None) -> None:
         key = self.keys.get(agent or "")
-        if key is not None:
+        if key is None:
+            return
+        try:
             delay = await self.actor.reserve.remote(key)
-            if delay > 0:
-                await asyncio.sleep(delay)
+        except Exception:  # noqa: BLE001 - the actor is restarting (its node went away): send without waiting
+            return
+        if delay > 0:
+            await asyncio.sleep(delay)
 
     def rate_limited(self, agent: str | None, retry_after: float | None) -> None:
         key = self.keys.get(agent or "")
         if key is not None:
-            self.actor.pause.remote(key, retry_after)
+            self.actor.pause.remote(key, retry_after)  # fire and forget: an error stays in the unread reference
 
     def add_tokens(self, agent: str | None, tokens: int) -> None:
         key = self.keys.get(agent or "")
@@ -140,9 +145,15 @@ def run_on_ray(plan: RunPlan, todo: list[Question], options: BatchOptions, start
         except (ConnectionError, RuntimeError, ValueError) as exc:
             where = address or "a local Ray instance"
             raise BatchInputError(f"cannot start or join Ray ({where}): {redact(str(exc), plan.secrets)}") from None
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
     batch_id = uuid.uuid4().hex
     _, limits = agent_buckets(plan, options.rate_limits)
-    actor = ray.remote(num_cpus=0)(LimiterService).remote(limits)
+    actor = ray.remote(LimiterService).options(
+        num_cpus=0, max_restarts=-1, max_task_retries=-1,
+        # on the driver's node: the batch lives and dies with it anyway, and no worker node's loss takes it down
+        scheduling_strategy=NodeAffinitySchedulingStrategy(ray.get_runtime_context().get_node_id(), soft=False),
+    ).remote(limits)
     task = ray.remote(num_cpus=TASK_CPUS, max_retries=TASK_MAX_RETRIES)(answer_on_worker)
     plan_ref, options_ref = ray.put(plan), ray.put(options)
     pending: dict[Any, Question] = {}
