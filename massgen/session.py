@@ -26,9 +26,12 @@ if TYPE_CHECKING:
 
 
 class Session:
-    def __init__(self, spec: RunPlan, sink: Sink, *, single_agent: str | None = None, save_transcript: bool = True) -> None:
+    def __init__(self, spec: RunPlan, sink: Sink, *, single_agent: str | None = None, save_transcript: bool = True,
+                 close_http_pool: bool = True) -> None:
         self.spec = spec
         self.single_agent = single_agent
+        # False where several sessions share the process's HTTP pool (`massgen batch`): its owner closes it.
+        self._close_http_pool = close_http_pool
         self._stack = AsyncExitStack()
         self._agent: tuple[AgentPlan, Backend, Toolset] | None = None
         # ---- issue 6: every run's transcript (.massgen/sessions/*.jsonl) sees all events on their way to the sink
@@ -42,6 +45,8 @@ class Session:
 
     async def __aexit__(self, *exc_info: object) -> None:
         await self._stack.aclose()
+        if not self._close_http_pool:
+            return
         # The HTTP engine's pooled client outlives each backend; close it with the session that used it.
         # Looked up, not imported: a run without HTTP backends must not pay for importing httpx.
         transport = sys.modules.get("massgen.engine.transport")

@@ -15,7 +15,7 @@ fi
 # pip's and setuptools' own chatter (the editable-install banner) is shown only when an install fails.
 quiet() { local log; log=$("$@" 2>&1) || { echo "$log" >&2; return 1; }; }
 quiet .venv/bin/python -m pip install -q --disable-pip-version-check --upgrade pip setuptools wheel
-quiet .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test,claude-code,ag2,ag2-jupyter]'
+quiet .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test,claude-code,ag2,ag2-jupyter,ray]'
 
 # MCP servers from the npm registry, pinned (tests skip with the reason printed when npm is absent).
 NPM_PACKAGES=(

@@ -26,6 +26,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "run": ("massgen.cli.run_cmd:run", "Run a config on a question (--mock: offline, no API key needed)."),
     "chat": ("massgen.cli.run_cmd:chat", "Quick mode or a config, one question or an interactive chat (the default)."),
     "lsp": ("massgen.cli.lsp_cmd:lsp", "The language server for editors (LSP over stdio)."),
+    "batch": ("massgen.cli.batch_cmd:batch", "Answer many questions with one config, locally or on Ray; resumable."),
 }
 DEFAULT_COMMAND = "chat"
 

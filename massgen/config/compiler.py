@@ -141,6 +141,7 @@ class _Compiler:
             orchestrator=_mapping(data.get("orchestrator")),
             timeout_settings=_mapping(data.get("timeout_settings")),
             ui=_mapping(data.get("ui")),
+            rate_limits=_mapping(data.get("rate_limits")),
             source=self.document.filename,
         )
 

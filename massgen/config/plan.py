@@ -71,12 +71,14 @@ class AgentPlan:
 
 @dataclass(frozen=True, slots=True)
 class RunPlan:
-    """A whole validated config: its agents plus the orchestrator, timeout and UI settings."""
+    """A whole validated config: its agents plus the orchestrator, timeout, UI and rate-limit settings
+    (``rate_limits``: MassGen's provider -> model -> ``{rpm, tpm, rpd}`` form, read by ``massgen batch``)."""
 
     agents: list[AgentPlan]
     orchestrator: dict[str, Any] = field(default_factory=dict)
     timeout_settings: dict[str, Any] = field(default_factory=dict)
     ui: dict[str, Any] = field(default_factory=dict)
+    rate_limits: dict[str, Any] = field(default_factory=dict)
     source: str | None = None
 
     @property

@@ -31,10 +31,20 @@ from typing import Any
 
 import httpx
 
-from ..errors import BackendError, NoAnswerError, ProviderError, StreamError, TimeoutError_, redact, status_error
+from ..errors import (
+    BackendError,
+    NoAnswerError,
+    ProviderError,
+    RateLimitError,
+    StreamError,
+    TimeoutError_,
+    redact,
+    status_error,
+)
 from ..events import Event, ReasoningDelta, Retry, TextDelta
 from ..resources import http_facts
 from .body import ACCEPT_ENCODING, UnsupportedEncoding, pieces
+from .gate import REQUEST_GATE
 from .request import HTTPRequest
 from .sse import SSEParser
 
@@ -133,8 +143,11 @@ async def stream_events(
     state = _this_loop()
     clock = time.perf_counter
     attempt = 0
+    gate = REQUEST_GATE.get()  # set by `massgen batch`: rate limits shared with the other questions
     while True:
         try:
+            if gate is not None:
+                await gate.before_request(agent)
             give_way = True  # after the first event of the attempt
             turn_ends = clock() + FAIR_SLICE
             async for batch in _attempt(state, request, new_decoder(), policy, label, secrets, deadline):
@@ -152,6 +165,8 @@ async def stream_events(
                     turn_ends = clock() + FAIR_SLICE
             return
         except _Retry as retry:
+            if gate is not None and isinstance(retry.error, RateLimitError):
+                gate.rate_limited(agent, retry.delay)
             if attempt >= policy.max_retries:
                 raise retry.error from None
             delay = _backoff(attempt, retry.delay)
