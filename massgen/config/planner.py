@@ -1,8 +1,8 @@
 """Builds an agent's plan from its checked config: the one place each fact is resolved.
 
-- base URL and API key: ``massgen.config.routing`` (``resolve_base_url``, ``route_api_key``);
+- base URL and API key: ``massgen.config.routing.resolve_endpoint`` (the linter's key rule asks there too);
 - provider parameters vs runtime settings: ``is_provider_parameter``;
-- request facts: the catalog's ``request:`` blocks, backend then preset (``merge_facts``);
+- request facts: the catalog's ``request:`` blocks, backend then preset (``routing.request_facts``);
 - secrets: ``collect_secrets``.
 """
 
@@ -15,11 +15,10 @@ from itertools import pairwise
 from typing import Any
 
 from ..catalog import TOOL_FLAGS, BackendDef, Catalog
-from ..catalog.model import merge_facts
 from ..secret import Secret, is_credential_name, url_credentials
 from .envvars import substitute_config_variables
 from .plan import AgentPlan
-from .routing import MOCK_SOURCE, APIKey, local_server, mock_base_url, resolve_base_url, route_api_key
+from .routing import MOCK_SOURCE, APIKey, local_server, mock_base_url, request_facts, resolve_endpoint
 from .rules import BackendContext, agent_entries, mcp_server_entries
 
 # Parameter groups that configure the runtime rather than the provider request.
@@ -54,14 +53,13 @@ def build_plan(ctx: BackendContext, agent: dict[str, Any], default_id: str, cata
         backend = {**backend, "context_paths": [*(backend.get("context_paths") or []), *shared_paths]}
     config_variables = {"cwd": os.path.abspath(backend["cwd"])} if isinstance(backend.get("cwd"), str) else {}
     backend = substitute_config_variables(backend, ChainMap(config_variables, environ))  # no copy of the env
-    request = merge_facts(definition.request, preset.request) if preset else dict(definition.request)
+    request = request_facts(definition, preset)
     agent_id = agent.get("id") if isinstance(agent.get("id"), str) else default_id
     if ctx.mocked:
         base_url = mock_base_url(ctx.mock_route.address(), agent_id) if ctx.mock_route is not None else None
         base_url_source, api_key = MOCK_SOURCE, APIKey("mock")
     else:
-        base_url, base_url_source = resolve_base_url(definition, preset, backend, request, environ)
-        api_key = route_api_key(definition, preset, ctx.backend, base_url, catalog, environ)
+        base_url, base_url_source, api_key = resolve_endpoint(definition, preset, backend, ctx.backend, catalog, environ)
     parameters = definition.parameters
     disallowed = backend.get("disallowed_tools", parameters.get("disallowed_tools", {}).get("default", []))
     mcp_servers = [{**entry, "name": name} for _, name, entry in mcp_server_entries(backend.get("mcp_servers"), ())]

@@ -20,6 +20,7 @@ from typing import Any, Literal
 from urllib.parse import quote, unquote
 
 from ..catalog import BackendDef, Catalog, ProviderDef
+from ..catalog.model import merge_facts
 from ..secret import Secret
 from .envvars import REFERENCE
 
@@ -104,6 +105,20 @@ class APIKey:
         if self.origin in ("none", "mock"):
             return self.origin
         return f"{self.origin}:{self.variable}" if self.variable else self.origin
+
+
+def request_facts(definition: BackendDef, preset: ProviderDef | None) -> dict[str, Any]:
+    """The catalog's request facts of a backend and its preset: their ``request:`` blocks, layered."""
+    return merge_facts(definition.request, preset.request) if preset else dict(definition.request)
+
+
+def resolve_endpoint(definition: BackendDef, preset: ProviderDef | None, backend: Mapping[str, Any],
+                     written: Mapping[str, Any], catalog: Catalog,
+                     environ: Mapping[str, str]) -> tuple[str | None, str, APIKey]:
+    """(base URL, where it came from, the key): the one resolution the linter and the planner share.
+    ``backend`` is the mapping with ``${VAR}`` expanded (the URL), ``written`` as the config wrote it (the key)."""
+    base_url, source = resolve_base_url(definition, preset, backend, request_facts(definition, preset), environ)
+    return base_url, source, route_api_key(definition, preset, written, base_url, catalog, environ)
 
 
 def resolve_base_url(definition: BackendDef, preset: ProviderDef | None, backend: Mapping[str, Any],

@@ -12,13 +12,13 @@ from datetime import date, timedelta
 from typing import Any
 
 from ..catalog import TOOL_FLAGS, BackendDef, Catalog, ProviderDef, first_model_rule
-from ..catalog.model import HTTP_PROTOCOLS, merge_facts
+from ..catalog.model import HTTP_PROTOCOLS
 from ..diagnostics import Fix, Severity
 from .checker import Issue, Path
-from .envvars import CONFIG_VARIABLES, REFERENCE, malformed_references, references
+from .envvars import CONFIG_VARIABLES, REFERENCE, malformed_references, references, substitute_config_variables
 from .mcp_servers import normalise_servers, server_entries
 from .request_parts import base_url_problem, model_problem
-from .routing import APIKey, MockRoute, resolve_base_url, route_api_key, wants_mock
+from .routing import APIKey, MockRoute, request_facts, resolve_endpoint, wants_mock
 
 WARNING, INFO = Severity.WARNING, Severity.INFO
 FILTER_LISTS = ("disallowed_tools", "exclude_tools")
@@ -54,9 +54,8 @@ class BackendContext:
         definition, preset = self.definition, self.preset
         if self.mocked:
             return APIKey("mock")
-        request = merge_facts(definition.request, preset.request) if preset else definition.request
-        base_url, _ = resolve_base_url(definition, preset, self.backend, request, os.environ)
-        return route_api_key(definition, preset, self.backend, base_url, self.catalog, os.environ)
+        expanded = substitute_config_variables(self.backend, os.environ)  # as the planner sees base_url
+        return resolve_endpoint(definition, preset, expanded, self.backend, self.catalog, os.environ)[2]
 
 
 # --- the whole config ----------------------------------------------------------------------------
@@ -189,7 +188,7 @@ def _tool_model_rule(ctx: BackendContext, flag: str, path: Path) -> Iterator[Iss
 def builtin_with_functions_rule(ctx: BackendContext) -> Iterator[Issue]:
     """A built-in tool the model cannot use beside function tools (request facts' ``builtin_with_functions``)."""
     model = ctx.backend.get("model")
-    request = merge_facts(ctx.definition.request, ctx.preset.request) if ctx.preset else ctx.definition.request
+    request = request_facts(ctx.definition, ctx.preset)
     rule = first_model_rule(request.get("builtin_with_functions"), model) if isinstance(model, str) else {}
     if rule.get("combine") is not False:
         return

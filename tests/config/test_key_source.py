@@ -64,3 +64,11 @@ def test_the_message_does_not_depend_on_what_is_set(monkeypatch: pytest.MonkeyPa
     unset = diagnostics(text)["api-key-source"]
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-0123456789")
     assert diagnostics(text)["api-key-source"] == unset == ["info: API key: the environment variable ANTHROPIC_API_KEY"]
+
+
+def test_the_linter_routes_the_key_on_the_expanded_base_url_as_the_plan_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ZAI_URL", "https://api.z.ai/api/paas/v4")
+    monkeypatch.setenv("ZAI_API_KEY", "zai-0123456789")
+    text = ZAI.format(url="${ZAI_URL}")
+    assert diagnostics(text)["api-key-source"] == ["info: API key: the environment variable ZAI_API_KEY"]
+    assert compile_text(text).spec.agents[0].api_key.source == "env:ZAI_API_KEY"
