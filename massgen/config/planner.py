@@ -105,10 +105,9 @@ def config_secrets(data: Any) -> tuple[Secret, ...]:
             continue
         key = backend.get("api_key")
         values += [key, key.strip()] if isinstance(key, str) and "${" not in key else []
-        values += url_credentials(backend["base_url"]) if isinstance(backend.get("base_url"), str) else []
-        for _, _, entry in mcp_server_entries(backend.get("mcp_servers"), ()):
-            values += list(_mcp_credentials(entry))
-    return tuple(Secret(v) for v in dict.fromkeys(v for v in values if isinstance(v, str) and v.strip()))
+        mcp_servers = [entry for _, _, entry in mcp_server_entries(backend.get("mcp_servers"), ())]
+        values += _credentials(backend.get("base_url"), mcp_servers)
+    return _secrets(values)
 
 
 def collect_secrets(api_key: APIKey, base_url: str | None, backend: Mapping[str, Any],
@@ -116,12 +115,22 @@ def collect_secrets(api_key: APIKey, base_url: str | None, backend: Mapping[str,
     """Every secret value of an agent, each once: its key, ``x-secret`` parameters, credentials in its URLs and
     the credential-like ``env`` / ``headers`` / ``args`` values of its MCP servers."""
     values = [api_key.secret.reveal()] if api_key.secret else []
-    values += url_credentials(base_url or "")
     values += [backend[name] for name, schema in definition.parameters.items()
                if schema.get("x-secret") and name != "api_key" and isinstance(backend.get(name), str)]
+    return _secrets([*values, *_credentials(base_url, mcp_servers)])
+
+
+def _credentials(base_url: Any, mcp_servers: list[Mapping[str, Any]]) -> list[str]:
+    """The credentials in a base URL and in MCP entries (URLs, env, headers, args)."""
+    found = url_credentials(base_url) if isinstance(base_url, str) else []
     for entry in mcp_servers:
-        values += list(_mcp_credentials(entry))
-    return tuple(Secret(value) for value in dict.fromkeys(v for v in values if isinstance(v, str) and v.strip()))
+        found += list(_mcp_credentials(entry))
+    return found
+
+
+def _secrets(values: list[Any]) -> tuple[Secret, ...]:
+    """Each non-blank text once, as a Secret."""
+    return tuple(Secret(v) for v in dict.fromkeys(v for v in values if isinstance(v, str) and v.strip()))
 
 
 def _mcp_credentials(entry: Mapping[str, Any]) -> Iterator[str]:
