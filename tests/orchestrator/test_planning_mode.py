@@ -15,7 +15,7 @@ import pytest
 from massgen.config import compile_text
 from massgen.events import Answer, Event, Final, Vote
 from massgen.session import run_session
-from tests.protocol_server import Call, ProtocolServer, Request, Turn
+from tests.protocol_server import Call, ProtocolServer, Request, Turn, protocol_server  # noqa: F401
 
 RECORDER = Path(__file__).parent / "servers" / "recorder.py"
 KEY = "planning-test-key-5d1e"
@@ -70,12 +70,6 @@ async def coordinate(server: ProtocolServer, tmp_path: Path, coordination: str) 
     return events, final, record_file
 
 
-@pytest.fixture
-def server():
-    with ProtocolServer() as s:
-        yield s
-
-
 @pytest.fixture(autouse=True)
 def in_tmp_with_keys(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
@@ -83,7 +77,8 @@ def in_tmp_with_keys(tmp_path, monkeypatch):
 
 
 @pytest.mark.anyio
-async def test_agents_plan_during_coordination_and_the_presenter_acts(server, tmp_path):
+async def test_agents_plan_during_coordination_and_the_presenter_acts(protocol_server, tmp_path):
+    server = protocol_server
     events, final, record_file = await coordinate(
         server, tmp_path, "coordination: {enable_planning_mode: true, planning_mode_instruction: 'PLAN-ONLY-7: describe, do not act.'}")
     assert final == "Deployed: the presenter carried out the plan."
@@ -98,14 +93,16 @@ async def test_agents_plan_during_coordination_and_the_presenter_acts(server, tm
 
 
 @pytest.mark.anyio
-async def test_the_default_instruction_is_used_without_one(server, tmp_path):
+async def test_the_default_instruction_is_used_without_one(protocol_server, tmp_path):
+    server = protocol_server
     await coordinate(server, tmp_path, "coordination: {enable_planning_mode: true}")
     coordination = [r for r in server.requests if "vote" in r.tool_names()]
     assert all("PLANNING MODE" in r.system_text() for r in coordination)
 
 
 @pytest.mark.anyio
-async def test_without_planning_mode_the_agents_act_during_coordination(server, tmp_path):
+async def test_without_planning_mode_the_agents_act_during_coordination(protocol_server, tmp_path):
+    server = protocol_server
     _, _, record_file = await coordinate(server, tmp_path, "")
     calls = record_file.read_text().splitlines()
     assert calls.count("deploy during coordination") == 2 and calls[-1] == "deploy by the presenter"
