@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .config.mcp_servers import McpServer, normalise_servers
 from .config.plan import AgentPlan, RunPlan
 from .config.routing import MOCK_SOURCE
 from .conversation import Message, ToolSpec
@@ -49,7 +50,7 @@ def _agent(run: RunPlan, agent: AgentPlan, question: str, *, team: bool) -> dict
         "mock": agent.base_url_source == MOCK_SOURCE,
         "api_key_source": agent.api_key.source,
         "api_key_description": agent.api_key.describe(),
-        "mcp_servers": [_server(s) for s in agent.mcp_servers],
+        "mcp_servers": [_server(s) for s in normalise_servers(agent.mcp_servers)[0]],
         "tools": _own_tools(agent),
     }
     if agent.protocol in NON_HTTP:
@@ -92,11 +93,16 @@ def _request(agent: AgentPlan, messages: list[Message], tools: list[ToolSpec]) -
     return {"method": request.method, "url": url, "headers": request.headers, "body": request.body}
 
 
-def _server(server: dict[str, Any]) -> dict[str, Any]:
-    shown = {k: server[k] for k in ("name", "type", "command", "args", "url") if k in server}
-    for block in ("env", "headers"):
-        if isinstance(server.get(block), dict):
-            shown[block] = sorted(server[block])  # names only: values may be credentials
+def _server(server: McpServer) -> dict[str, Any]:
+    """One MCP server as the runtimes will start it (the one normaliser decides its transport)."""
+    shown: dict[str, Any] = {"name": server.name, "type": server.transport}
+    if server.command is not None:
+        shown.update(command=server.command, args=list(server.args))
+    if server.url is not None:
+        shown["url"] = server.url
+    for block, values in (("env", server.env), ("headers", server.headers)):
+        if values:
+            shown[block] = sorted(values)  # names only: values may be credentials
     return shown
 
 
@@ -131,7 +137,7 @@ def explain_text(result: dict[str, Any]) -> str:
         lines.append(f"  base_url: {agent['base_url'] or '-'} (from {source})")
         lines.append(f"  API key: {agent['api_key_description']}")
         if agent["mcp_servers"]:
-            lines.append("  MCP servers: " + ", ".join(f"{s['name']} ({s.get('type', 'stdio')})" for s in agent["mcp_servers"]))
+            lines.append("  MCP servers: " + ", ".join(f"{s['name']} ({s['type']})" for s in agent["mcp_servers"]))
         if agent["tools"]:
             lines.append("  own tools: " + ", ".join(agent["tools"]))
         if agent.get("error"):
